@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ainic: top-level build. `make` builds ainic.ko and nicctl; `make demo`
+# and `make check` also set up the machine and build QEMU when needed.
+
+AINIC_CACHE ?= /var/cache/ainic
+export AINIC_CACHE
+KVER = $(shell cat $(AINIC_CACHE)/kernel/KVER 2>/dev/null)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+OUT := $(CURDIR)/build
+LINUX_SRC := $(AINIC_CACHE)/linux-source-6.12
+
+.PHONY: all module nicctl setup qemu demo check check-static unit bench \
+	genl checkpatch sparse clean help
+
+all: module nicctl
+
+help:
+	@echo "make            build driver/ainic.ko and build/nicctl"
+	@echo "make demo       set up, build, boot a VM with two ainic NICs, show them"
+	@echo "make check      set up, build and run every test; ends with 'N passed, N failed'"
+	@echo "make setup      install packages, guest kernel, kernel and QEMU sources"
+	@echo "make qemu       build QEMU 10.0 with the ainic device"
+	@echo "make genl       regenerate the genl uAPI header and kernel tables from uapi/ainic.yaml"
+	@echo "make checkpatch / make sparse   kernel style and static checks of the driver"
+
+module:
+	@test -n "$(KVER)" || { echo "no guest kernel recorded: run 'make setup'"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+nicctl:
+	$(MAKE) -C userspace OUT=$(OUT)
+
+setup:
+	scripts/setup
+
+qemu: setup
+	scripts/build-qemu
+
+genl:
+	scripts/ynl-gen
+
+checkpatch:
+	perl $(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(filter-out driver/ainic_nl_gen.%,$(wildcard driver/*.[ch]))
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+demo: qemu
+	$(MAKE) all
+	scripts/vm-run --nics 2 -- scripts/demo
+
+check: qemu
+	$(MAKE) all
+	scripts/check
+
+unit:
+	$(MAKE) -C tests/unit run LINUX_SRC=$(LINUX_SRC)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace clean OUT=$(OUT) 2>/dev/null || true
+	rm -rf $(OUT)

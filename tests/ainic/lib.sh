@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell helpers for the ainic kselftests. Source, do not execute.
+
+LINUX_SRC=${LINUX_SRC:-/var/cache/ainic/linux-source-6.12}
+# shellcheck source=/dev/null
+. "$LINUX_SRC/tools/testing/selftests/kselftest/ktap_helpers.sh"
+
+AINIC_KO=${AINIC_ROOT:?not inside an ainic VM}/driver/ainic.ko
+AINIC_PCI_ID="1af4:10f0"
+
+# Number of ainic functions on the PCI bus, bound or not.
+ainic_pci_count() {
+	grep -lx '0x10f0' /sys/bus/pci/devices/*/device 2>/dev/null |
+		xargs -r -n1 dirname | xargs -r -I{} grep -lx '0x1af4' {}/vendor | wc -l
+}
+
+# Number of devices the driver is bound to.
+ainic_bound_count() {
+	ls -d /sys/bus/pci/drivers/ainic/0000:* 2>/dev/null | wc -l
+}
+
+# PCI names of the bound devices.
+ainic_bound_devices() {
+	ls -d /sys/bus/pci/drivers/ainic/0000:* 2>/dev/null | xargs -r -n1 basename
+}
+
+# How many times the kernel log says a self test passed.
+ainic_selftest_passes() {
+	dmesg | grep -c 'ainic.*self test passed'
+}
+
+ainic_load() {
+	insmod "$AINIC_KO"
+}
+
+ainic_unload() {
+	[ ! -d /sys/module/ainic ] || rmmod ainic
+}
+
+ainic_ensure_loaded() {
+	[ -d /sys/module/ainic ] || ainic_load
+}
+
+# ktap_expect DESCRIPTION STATUS: pass when STATUS (usually $?) is 0.
+ktap_expect() {
+	if [ "$2" -eq 0 ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_test_fail "$1"
+	fi
+}

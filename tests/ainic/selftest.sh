@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The rocker-style device self test (register echo, IRQ, DMA) passed at
+# probe for every device, is reported through genl, and reruns on demand.
+
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+ainic_ensure_loaded
+dmesg_has() { dmesg | grep -F "$1" | grep -qF "$2"; }
+devs=$(ainic_bound_devices)
+n=$(echo "$devs" | grep -c .)
+if [ "$n" -lt 1 ]; then
+	ktap_skip_all "no ainic device bound"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan $((n * 3))
+
+for bdf in $devs; do
+	ktap_test_result "$bdf: probe logged a passed self test" \
+		dmesg_has "$bdf" 'self test passed'
+	json=$(nicctl -j dev show "$bdf")
+	ktap_test_result "$bdf: nicctl reports echo, irq and dma passed" \
+		[ "$(echo "$json" | python3 -c 'import json,sys
+d = json.load(sys.stdin)[0]["selftest"]
+print(d["echo"], d["irq"], d["dma"])')" = "pass pass pass" ]
+	out=$(nicctl dev selftest "$bdf" 2>&1)
+	rc=$?
+	ktap_print_msg "$out"
+	[ $rc -eq 0 ] && echo "$out" | grep -q 'echo pass irq pass dma pass'
+	ktap_expect "$bdf: nicctl dev selftest reruns it and passes" $?
+done
+ktap_finished

@@ -11,7 +11,7 @@ PYTHON=/usr/bin/python3
 
 QEMU_SRC=$AINIC_CACHE/qemu-src
 QEMU_BUILD=$AINIC_CACHE/qemu-build
-QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+QEMU_BIN=${QEMU_BIN:-$QEMU_BUILD/qemu-system-x86_64}
 KERNEL_DIR=$AINIC_CACHE/kernel
 LINUX_SRC=$AINIC_CACHE/linux-source-6.12
 

@@ -9,8 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 4
-ainic_ensure_loaded
+ainic_ensure_loaded || ktap_exit_fail_msg "cannot load ainic.ko"
 
 present=$(ainic_pci_count)
 bound=$(ainic_bound_count)
@@ -19,6 +18,7 @@ if [ "$present" -le "$bound" ]; then
 	ktap_skip_all "no device with an unsupported interface version in this VM"
 	exit "$KSFT_SKIP"
 fi
+ktap_set_plan 4
 
 dmesg | grep -E 'ainic .*interface version' | grep -qiE 'unsupported|not supported'
 ktap_expect "refusal logged, naming the interface version" $?

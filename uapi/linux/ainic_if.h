@@ -576,4 +576,17 @@ AINIC_ASSERT_SIZE(struct ainic_cqe, 16);
 AINIC_ASSERT_SIZE(struct ainic_xport_hdr, 32);
 AINIC_ASSERT_SIZE(struct ainic_sec_hdr, 16);
 
+#define AINIC_ASSERT_OFFSET(type, field, off) \
+	_Static_assert(__builtin_offsetof(type, field) == (off), \
+		       #type "." #field " must be at " #off)
+
+/* The colour bit is in the last byte, written last by the device. */
+AINIC_ASSERT_OFFSET(struct ainic_admin_comp, flags, 15);
+AINIC_ASSERT_OFFSET(struct ainic_event, flags, 15);
+AINIC_ASSERT_OFFSET(struct ainic_cqe, flags, 15);
+AINIC_ASSERT_OFFSET(struct ainic_admin_cmd, q_create.ring_addr, 16);
+AINIC_ASSERT_OFFSET(struct ainic_identity, serial, 52);
+AINIC_ASSERT_OFFSET(struct ainic_identity, model, 116);
+AINIC_ASSERT_OFFSET(struct ainic_xport_hdr, sack, 16);
+
 #endif /* _UAPI_LINUX_AINIC_IF_H */

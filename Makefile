@@ -43,7 +43,7 @@ genl:
 checkpatch:
 	perl $(LINUX_SRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f $(filter-out driver/ainic_nl_gen.%,$(wildcard driver/*.[ch]))
+		-f $(filter-out driver/ainic_nl_gen.% driver/%.mod.c,$(wildcard driver/*.[ch]))
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ainic: async event queue */
+
+#ifndef _AINIC_EVENT_H_
+#define _AINIC_EVENT_H_
+
+#include <linux/dma-mapping.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <uapi/linux/ainic_if.h>
+
+struct ainic_dev;
+
+/* Entries in the event queue; a power of two */
+#define AINIC_EQ_DEPTH		64
+
+/**
+ * struct ainic_eq - the async event queue
+ * @adev: device
+ * @ring: event ring (coherent DMA memory)
+ * @dma: bus address of @ring
+ * @lock: protects the fields below it; taken from the IRQ handler
+ * @head: next entry to look at (the consumer index)
+ * @phase: colour that marks a valid entry in the current lap
+ * @events: events received
+ */
+struct ainic_eq {
+	struct ainic_dev *adev;
+	struct ainic_event *ring;
+	dma_addr_t dma;
+
+	spinlock_t lock;	/* see above */
+	u16 head;
+	u8 phase;
+	u64 events;
+};
+
+int ainic_event_alloc(struct ainic_dev *adev);
+void ainic_event_free(struct ainic_dev *adev);
+void ainic_event_program(struct ainic_dev *adev);
+void ainic_event_irq(struct ainic_eq *eq);
+u64 ainic_event_count(struct ainic_eq *eq);
+void ainic_event_get_state(struct ainic_eq *eq, u16 *head, u8 *phase);
+
+#endif /* _AINIC_EVENT_H_ */

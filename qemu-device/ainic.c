@@ -1,0 +1,459 @@
+/*
+ * ainic: AI NIC PCIe device model (QEMU glue)
+ *
+ * The device's behaviour lives in the portable core (ainic_core.c, plain
+ * C with no QEMU headers); this file binds it to QEMU: QOM type, BARs,
+ * MSI-X, the netdev, DMA, timers, reset, properties and trace events.
+ * Contract: uapi/ainic-device.md and uapi/linux/ainic_if.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qapi/error.h"
+#include "hw/pci/pci_device.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "net/net.h"
+#include "qom/object.h"
+#include "hw/net/trace.h"
+
+#include "ainic_core.h"
+
+#define TYPE_AINIC "ainic"
+OBJECT_DECLARE_SIMPLE_TYPE(AinicState, AINIC)
+
+/* BAR2: MSI-X table at 0, PBA at 0x800 (§1); 65 vectors fit below 0x800 */
+#define AINIC_MSIX_BAR_SIZE     0x1000
+#define AINIC_MSIX_TABLE_OFF    0x0
+#define AINIC_MSIX_PBA_OFF      0x800
+#define AINIC_MSIX_CAP_OFF      0x70
+#define AINIC_PCIE_CAP_OFF      0xa0
+
+struct AinicState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    MemoryRegion msix;
+    NICState *nic;
+    NICConf conf;
+
+    /* Properties */
+    uint16_t queues;
+    char *serial;
+    uint32_t if_version;
+
+    AinicCore core;
+};
+
+/* ---- Ops for the core ---------------------------------------------- */
+
+static int ainic_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
+{
+    return pci_dma_read(PCI_DEVICE(opaque), addr, buf, len) == MEMTX_OK ?
+           0 : -1;
+}
+
+static int ainic_dma_write(void *opaque, uint64_t addr, const void *buf,
+                           size_t len)
+{
+    return pci_dma_write(PCI_DEVICE(opaque), addr, buf, len) == MEMTX_OK ?
+           0 : -1;
+}
+
+static void ainic_raise_irq(void *opaque, unsigned vector)
+{
+    PCIDevice *pdev = PCI_DEVICE(opaque);
+
+    /* msix_notify() asserts on the range: never let a bad vector reach it */
+    if (vector >= msix_nr_vectors_allocated(pdev)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "ainic: vector %u out of range\n",
+                      vector);
+        return;
+    }
+    trace_ainic_msix_notify(vector);
+    msix_notify(pdev, vector);
+}
+
+static void G_GNUC_PRINTF(2, 0)
+ainic_log_guest_error(void *opaque, const char *fmt, va_list ap)
+{
+    AinicState *s = opaque;
+    g_autofree char *msg = NULL;
+
+    if (!qemu_loglevel_mask(LOG_GUEST_ERROR)) {
+        return;
+    }
+    msg = g_strdup_vprintf(fmt, ap);
+    qemu_log("ainic %s: %s\n", DEVICE(s)->id ?: "-", msg);
+}
+
+static const char *ainic_irq_name(uint64_t disposition)
+{
+    switch (disposition) {
+    case AINIC_IRQ_DELIVERED:
+        return "raised";
+    case AINIC_IRQ_PENDING:
+        return "masked, pending";
+    case AINIC_IRQ_COALESCED:
+        return "held by moderation";
+    default:
+        return "?";
+    }
+}
+
+static const char *ainic_selftest_name(uint64_t op)
+{
+    switch (op) {
+    case AINIC_SELFTEST_ECHO:
+        return "echo";
+    case AINIC_SELFTEST_IRQ:
+        return "irq";
+    case AINIC_SELFTEST_DMA:
+        return "dma";
+    default:
+        return "?";
+    }
+}
+
+static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
+                        uint64_t b, uint64_t c, uint64_t d)
+{
+    switch (ev) {
+    case AINIC_TRACE_RESET:
+        trace_ainic_reset(a == AINIC_RESET_POWER_ON ? "power-on" : "DEV_CTRL");
+        break;
+    case AINIC_TRACE_ENABLE:
+        trace_ainic_enable(a);
+        break;
+    case AINIC_TRACE_FATAL:
+        trace_ainic_fatal(a);
+        break;
+    case AINIC_TRACE_ADMIN_CMD:
+        trace_ainic_admin_cmd(a, b, c, d);
+        break;
+    case AINIC_TRACE_EVENT_POSTED:
+        trace_ainic_event_posted(a, b, c);
+        break;
+    case AINIC_TRACE_EVENT_DROPPED:
+        trace_ainic_event_dropped(a, b);
+        break;
+    case AINIC_TRACE_IRQ:
+        trace_ainic_irq(a, ainic_irq_name(b));
+        break;
+    case AINIC_TRACE_SELFTEST:
+        trace_ainic_selftest(ainic_selftest_name(a), b, c);
+        break;
+    case AINIC_TRACE_QUEUE_CREATE:
+        trace_ainic_queue_create(a, b, c);
+        break;
+    case AINIC_TRACE_QUEUE_DESTROY:
+        trace_ainic_queue_destroy(a, b);
+        break;
+    case AINIC_TRACE_DOORBELL:
+        trace_ainic_doorbell(a, b, c);
+        break;
+    case AINIC_TRACE_LINK:
+        trace_ainic_link(a);
+        break;
+    case AINIC_TRACE_RX_DROP:
+        trace_ainic_rx_drop(a);
+        break;
+    }
+}
+
+static uint64_t ainic_now_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
+/*
+ * QEMUTimer callbacks are not covered by the reentrancy guard; timer work
+ * that does DMA must go through a guarded bottom half (data path).
+ */
+static AinicTimer *ainic_timer_new(void *opaque, AinicTimerCb *cb,
+                                   void *cb_opaque)
+{
+    return (AinicTimer *)timer_new_ns(QEMU_CLOCK_VIRTUAL, cb, cb_opaque);
+}
+
+static void ainic_timer_mod(void *opaque, AinicTimer *t, uint64_t expire_ns)
+{
+    timer_mod((QEMUTimer *)t, MIN(expire_ns, (uint64_t)INT64_MAX));
+}
+
+static void ainic_timer_del(void *opaque, AinicTimer *t)
+{
+    timer_del((QEMUTimer *)t);
+}
+
+static void ainic_timer_free(void *opaque, AinicTimer *t)
+{
+    timer_free((QEMUTimer *)t);
+}
+
+static int ainic_send_frame(void *opaque, const void *buf, size_t len)
+{
+    AinicState *s = opaque;
+
+    qemu_send_packet(qemu_get_queue(s->nic), buf, len);
+    return 0;
+}
+
+static const AinicCoreOps ainic_core_ops = {
+    .dma_read = ainic_dma_read,
+    .dma_write = ainic_dma_write,
+    .raise_irq = ainic_raise_irq,
+    .log_guest_error = ainic_log_guest_error,
+    .trace = ainic_trace,
+    .now_ns = ainic_now_ns,
+    .timer_new = ainic_timer_new,
+    .timer_mod = ainic_timer_mod,
+    .timer_del = ainic_timer_del,
+    .timer_free = ainic_timer_free,
+    .send_frame = ainic_send_frame,
+};
+
+/* ---- BAR0 ---------------------------------------------------------- */
+
+static uint64_t ainic_mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    AinicState *s = opaque;
+    uint32_t val = ainic_core_mmio_read(&s->core, addr);
+
+    trace_ainic_mmio_read(addr, val);
+    return val;
+}
+
+static void ainic_mmio_write(void *opaque, hwaddr addr, uint64_t val,
+                             unsigned size)
+{
+    AinicState *s = opaque;
+
+    trace_ainic_mmio_write(addr, val);
+    ainic_core_mmio_write(&s->core, addr, val);
+}
+
+static const MemoryRegionOps ainic_mmio_ops = {
+    .read = ainic_mmio_read,
+    .write = ainic_mmio_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    /* 32-bit accesses only (§1); the memory core rejects others */
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+    .impl = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+/* ---- Network backend ----------------------------------------------- */
+
+static void ainic_update_link(AinicState *s)
+{
+    NetClientState *nc = qemu_get_queue(s->nic);
+
+    /* Up iff a netdev is attached and neither end is administratively down */
+    ainic_core_set_link(&s->core,
+                        nc->peer && !nc->link_down && !nc->peer->link_down);
+}
+
+static void ainic_set_link_status(NetClientState *nc)
+{
+    ainic_update_link(qemu_get_nic_opaque(nc));
+}
+
+static ssize_t ainic_receive(NetClientState *nc, const uint8_t *buf,
+                             size_t size)
+{
+    AinicState *s = qemu_get_nic_opaque(nc);
+
+    /* Frames are taken and counted as dropped until the data path exists */
+    ainic_core_receive(&s->core, buf, size);
+    return size;
+}
+
+static NetClientInfo ainic_net_info = {
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .receive = ainic_receive,
+    .link_status_changed = ainic_set_link_status,
+};
+
+/* ---- Device life cycle --------------------------------------------- */
+
+static bool ainic_serial_ok(const char *serial, Error **errp)
+{
+    size_t len = strlen(serial);
+    size_t i;
+
+    if (len == 0 || len >= AINIC_SERIAL_LEN) {
+        error_setg(errp, "ainic: serial must have 1 to %d characters",
+                   AINIC_SERIAL_LEN - 1);
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        if (!g_ascii_isgraph(serial[i])) {
+            error_setg(errp, "ainic: serial must be printable ASCII "
+                       "without spaces");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void ainic_realize(PCIDevice *pdev, Error **errp)
+{
+    AinicState *s = AINIC(pdev);
+    AinicCoreConfig cfg = { 0 };
+    const uint8_t *mac;
+    unsigned nvec, v;
+
+    if (s->queues < 1 || s->queues > AINIC_MAX_QPS) {
+        error_setg(errp, "ainic: queues=%u is outside 1..%d", s->queues,
+                   AINIC_MAX_QPS);
+        return;
+    }
+    if (s->serial && !ainic_serial_ok(s->serial, errp)) {
+        return;
+    }
+
+    qemu_macaddr_default_if_unset(&s->conf.macaddr);
+    mac = s->conf.macaddr.a;
+    memcpy(cfg.mac, mac, sizeof(cfg.mac));
+    cfg.max_qps = s->queues;
+    cfg.if_version = s->if_version;
+    cfg.caps = AINIC_CAPS_V1;
+    if (s->serial) {
+        g_strlcpy(cfg.serial, s->serial, sizeof(cfg.serial));
+    } else {
+        snprintf(cfg.serial, sizeof(cfg.serial),
+                 "AN%02X%02X%02X%02X%02X%02X",
+                 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    }
+    nvec = 1 + s->queues;
+
+    memory_region_init_io(&s->mmio, OBJECT(s), &ainic_mmio_ops, s,
+                          "ainic-mmio", AINIC_BAR0_SIZE);
+    pci_register_bar(pdev, AINIC_BAR_REGS,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->mmio);
+    memory_region_init(&s->msix, OBJECT(s), "ainic-msix",
+                       AINIC_MSIX_BAR_SIZE);
+    pci_register_bar(pdev, AINIC_BAR_MSIX,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->msix);
+
+    if (pcie_endpoint_cap_init(pdev, AINIC_PCIE_CAP_OFF) < 0) {
+        error_setg(errp, "ainic: cannot add the PCIe capability");
+        return;
+    }
+    if (msix_init(pdev, nvec, &s->msix, AINIC_BAR_MSIX, AINIC_MSIX_TABLE_OFF,
+                  &s->msix, AINIC_BAR_MSIX, AINIC_MSIX_PBA_OFF,
+                  AINIC_MSIX_CAP_OFF, errp) < 0) {
+        pcie_cap_exit(pdev);
+        return;
+    }
+    for (v = 0; v < nvec; v++) {
+        msix_vector_use(pdev, v);
+    }
+
+    if (ainic_core_init(&s->core, &cfg, &ainic_core_ops, s) < 0) {
+        error_setg(errp, "ainic: device core initialisation failed");
+        msix_unuse_all_vectors(pdev);
+        msix_uninit(pdev, &s->msix, &s->msix);
+        pcie_cap_exit(pdev);
+        return;
+    }
+
+    s->nic = qemu_new_nic(&ainic_net_info, &s->conf,
+                          object_get_typename(OBJECT(s)), DEVICE(s)->id,
+                          &DEVICE(s)->mem_reentrancy_guard, s);
+    qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
+    ainic_update_link(s);
+}
+
+static void ainic_exit(PCIDevice *pdev)
+{
+    AinicState *s = AINIC(pdev);
+
+    qemu_del_nic(s->nic);
+    ainic_core_fini(&s->core);
+    msix_unuse_all_vectors(pdev);
+    msix_uninit(pdev, &s->msix, &s->msix);
+    pcie_cap_exit(pdev);
+}
+
+static void ainic_reset_hold(Object *obj, ResetType type)
+{
+    AinicState *s = AINIC(obj);
+
+    ainic_core_reset(&s->core, AINIC_RESET_POWER_ON);
+    ainic_update_link(s);
+}
+
+/*
+ * Not migratable: the device's reliable-transport connections (peer
+ * state, PSNs, keys) live in the fabric outside the guest and cannot be
+ * moved with it.
+ */
+static const VMStateDescription ainic_vmstate = {
+    .name = "ainic",
+    .unmigratable = 1,
+};
+
+static const Property ainic_properties[] = {
+    DEFINE_NIC_PROPERTIES(AinicState, conf),
+    DEFINE_PROP_UINT16("queues", AinicState, queues, 4),
+    DEFINE_PROP_STRING("serial", AinicState, serial),
+    /* Lets tests present an unsupported interface version to the driver */
+    DEFINE_PROP_UINT32("x-if-version", AinicState, if_version,
+                       AINIC_IF_VERSION(AINIC_IF_VERSION_MAJOR,
+                                        AINIC_IF_VERSION_MINOR)),
+};
+
+static void ainic_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = ainic_realize;
+    k->exit = ainic_exit;
+    k->vendor_id = AINIC_PCI_VENDOR_ID;
+    k->device_id = AINIC_PCI_DEVICE_ID;
+    k->revision = AINIC_PCI_REVISION;
+    k->class_id = AINIC_PCI_CLASS >> 8;     /* base class + subclass */
+
+    rc->phases.hold = ainic_reset_hold;
+
+    dc->desc = "ainic AI NIC";
+    dc->vmsd = &ainic_vmstate;
+    device_class_set_props(dc, ainic_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+}
+
+static const TypeInfo ainic_info = {
+    .name = TYPE_AINIC,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(AinicState),
+    .class_init = ainic_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
+        { }
+    },
+};
+
+static void ainic_register_types(void)
+{
+    type_register_static(&ainic_info);
+}
+
+type_init(ainic_register_types)

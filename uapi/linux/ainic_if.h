@@ -229,11 +229,13 @@ struct ainic_cmd_identify {
 /* PORT_CONFIG: fields whose valid bit is set are applied */
 #define AINIC_PORT_CFG_MTU		(1U << 0)
 #define AINIC_PORT_CFG_MAC		(1U << 1)
+#define AINIC_PORT_CFG_UNDERLAY_IP	(1U << 2)
 struct ainic_cmd_port_config {
 	__le32	valid;
 	__le32	mtu;		/* 68 .. identity.max_mtu */
 	__u8	mac[6];
 	__u8	rsvd[2];
+	__be32	underlay_ip;	/* outer IPv4 source of RAW packets */
 };
 
 /* STATS_GET: the device writes struct ainic_dev_stats to buf_addr */

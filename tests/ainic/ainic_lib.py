@@ -29,12 +29,13 @@ def ainic_family():
 
 
 def expected_nics():
-    """The NICs vm-run created: list of dicts with mac, serial, queues."""
+    """The NICs vm-run created: dicts with mac, serial, queues, port."""
     nics = []
     for entry in os.environ.get("AINIC_NICS", "").split(";"):
         if entry.strip():
-            mac, serial, queues = entry.split()
-            nics.append({"mac": mac, "serial": serial, "queues": int(queues)})
+            mac, serial, queues, port = entry.split()
+            nics.append({"mac": mac, "serial": serial, "queues": int(queues),
+                         "port": int(port)})
     return nics
 
 

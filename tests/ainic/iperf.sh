@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# iperf3 TCP (1 and 4 streams, both directions) and UDP over the NIC under
+# test, between the root namespace and netns "remote". Needs the drivers/net
+# layout (scripts/vm-run --remote-netns).
+
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+if [ -z "${NETIF:-}" ] || [ "${REMOTE_TYPE:-}" != netns ]; then
+	ktap_skip_all "needs scripts/vm-run --remote-netns"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 4
+out=$(mktemp -d)
+trap 'rm -rf "$out"; kill $(jobs -p) 2>/dev/null' EXIT
+
+# iperf NAME ARGS...: one iperf3 run against a one-off server in the
+# remote namespace; the client's JSON lands in $out/NAME.json.
+iperf() {
+	local name=$1
+	shift
+	ip netns exec "$REMOTE_ARGS" iperf3 -s -1 -B "$REMOTE_V4" >/dev/null 2>&1 &
+	for ((t = 0; t < 50; t++)); do
+		ip netns exec "$REMOTE_ARGS" ss -ltn | grep -q ":5201 " && break
+		sleep 0.1
+	done
+	iperf3 -c "$REMOTE_V4" -t 4 -J "$@" >"$out/$name.json"
+	local rc=$?
+	wait
+	return $rc
+}
+
+# jq_num NAME FILTER: a number from NAME's JSON.
+jq_num() { jq -r "$2" "$out/$1.json"; }
+
+tcp_ok() {
+	local bps
+	bps=$(jq_num "$1" '.end.sum_received.bits_per_second')
+	ktap_print_msg "$1: $(awk -v b="$bps" 'BEGIN { printf "%.3f Gbit/s", b / 1e9 }')"
+	awk -v b="$bps" 'BEGIN { exit !(b > 1e6) }'
+}
+
+iperf tcp1 && tcp_ok tcp1
+ktap_expect "TCP, 1 stream, local -> remote" $?
+iperf tcp4 -P 4 && tcp_ok tcp4
+ktap_expect "TCP, 4 streams, local -> remote" $?
+iperf tcp1r -R && tcp_ok tcp1r
+ktap_expect "TCP, 1 stream, remote -> local" $?
+
+iperf udp -u -b 20M -l 1400
+lost=$(jq_num udp '.end.sum.lost_packets')
+total=$(jq_num udp '.end.sum.packets')
+ktap_print_msg "udp: $lost of $total datagrams lost"
+[ "$total" -gt 1000 ] && [ $((lost * 100)) -le "$total" ]
+ktap_expect "UDP at 20 Mbit/s: at most 1% of datagrams lost" $?
+ktap_finished

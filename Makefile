@@ -21,6 +21,7 @@ help:
 	@echo "make check      set up, build and run every test; ends with 'N passed, N failed'"
 	@echo "make setup      install packages, guest kernel, kernel and QEMU sources"
 	@echo "make qemu       build QEMU 10.0 with the ainic device"
+	@echo "make bench      iperf3/ping over ainic vs virtio-net, e1000e, igb on the same fabric"
 	@echo "make genl       regenerate the genl uAPI header and kernel tables from uapi/ainic.yaml"
 	@echo "make checkpatch / make sparse   kernel style and static checks of the driver"
 
@@ -55,6 +56,10 @@ demo: qemu
 check: qemu
 	$(MAKE) all
 	scripts/check
+
+bench: qemu
+	$(MAKE) all
+	scripts/bench
 
 unit:
 	$(MAKE) -C tests/unit run LINUX_SRC=$(LINUX_SRC)

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Traffic between two VMs through the fabric: run in both VMs of
+# scripts/vm-run --vms 2 --addr. VM 0 serves, VM 1 pings it (IPv4 and
+# IPv6) and runs iperf3 TCP and UDP against it; VM 0 reports whether the
+# client's traffic reached it.
+
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+if [ "${AINIC_VMS:-1}" -lt 2 ] || [ -z "${NETIF:-}" ]; then
+	ktap_skip_all "needs scripts/vm-run --vms 2 --addr"
+	exit "$KSFT_SKIP"
+fi
+server_v4=192.0.2.1 server_v6=2001:db8::1
+
+if [ "$AINIC_VM" = 0 ]; then
+	ktap_set_plan 2
+	rx0=$(cat "/sys/class/net/$NETIF/statistics/rx_bytes")
+	# Two one-off servers in turn: TCP, then UDP; give up after 5 min.
+	timeout 300 iperf3 -s -1 -B "$server_v4" >/dev/null 2>&1
+	ktap_expect "served the TCP test" $?
+	timeout 300 iperf3 -s -1 -B "$server_v4" >/dev/null 2>&1
+	rc=$?
+	rx1=$(cat "/sys/class/net/$NETIF/statistics/rx_bytes")
+	ktap_print_msg "received $((rx1 - rx0)) bytes"
+	[ $rc -eq 0 ] && [ $((rx1 - rx0)) -gt 1000000 ]
+	ktap_expect "served the UDP test, and the traffic arrived" $?
+	ktap_finished
+fi
+
+ktap_set_plan 4
+for ((t = 0; t < 60; t++)); do
+	ping -q -c 1 -W 1 "$server_v4" >/dev/null && break
+done
+ping -q -c 5 -i 0.2 "$server_v4" >/dev/null
+ktap_expect "IPv4 ping to the other VM" $?
+ping -6 -q -c 5 -i 0.2 "$server_v6" >/dev/null
+ktap_expect "IPv6 ping to the other VM" $?
+for ((t = 0; t < 100; t++)); do
+	out=$(iperf3 -c "$server_v4" -t 4 -J 2>/dev/null) && break
+	sleep 0.2
+done
+bps=$(echo "$out" | jq '.end.sum_received.bits_per_second // 0')
+ktap_print_msg "TCP: $(awk -v b="$bps" 'BEGIN { printf "%.3f Gbit/s", b / 1e9 }')"
+awk -v b="$bps" 'BEGIN { exit !(b > 1e6) }'
+ktap_expect "iperf3 TCP to the other VM" $?
+for ((t = 0; t < 100; t++)); do
+	out=$(iperf3 -c "$server_v4" -u -b 20M -l 1400 -t 4 -J 2>/dev/null) && break
+	sleep 0.2
+done
+lost=$(echo "$out" | jq '.end.sum.lost_packets // -1')
+total=$(echo "$out" | jq '.end.sum.packets // 0')
+ktap_print_msg "UDP: $lost of $total datagrams lost"
+[ "$total" -gt 1000 ] && [ "$lost" -ge 0 ] && [ $((lost * 100)) -le "$total" ]
+ktap_expect "iperf3 UDP to the other VM, at most 1% lost" $?
+ktap_finished

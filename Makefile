@@ -10,13 +10,13 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 OUT := $(CURDIR)/build
 LINUX_SRC := $(AINIC_CACHE)/linux-source-6.12
 
-.PHONY: all module nicctl setup qemu demo check check-static unit bench \
+.PHONY: all module nicctl fabric setup qemu demo check check-static unit bench \
 	genl checkpatch sparse clean help
 
-all: module nicctl
+all: module nicctl fabric
 
 help:
-	@echo "make            build driver/ainic.ko and build/nicctl"
+	@echo "make            build driver/ainic.ko, build/nicctl and build/ainic-fabric"
 	@echo "make demo       set up, build, boot a VM with two ainic NICs, show them"
 	@echo "make check      set up, build and run every test; ends with 'N passed, N failed'"
 	@echo "make setup      install packages, guest kernel, kernel and QEMU sources"
@@ -31,6 +31,9 @@ module:
 
 nicctl:
 	$(MAKE) -C userspace OUT=$(OUT)
+
+fabric:
+	$(MAKE) -C qemu-device/fabric OUT=$(OUT)
 
 setup:
 	scripts/setup

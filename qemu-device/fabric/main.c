@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ainic-fabric: an emulated data-centre switch for QEMU `-netdev dgram`
+ * NICs. Port i is the unix datagram socket DIR/port<i>.sock; a VM's frames
+ * arrive there and frames for it go to the address it sent from.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "control.h"
+#include "fabric.h"
+
+/* Room for any datagram up to the unix socket limit, so MSG_TRUNC reports
+ * the real length of an oversize frame instead of silently cutting it. */
+#define RX_BUF 65536
+/* Frames read per port per wakeup, so one busy VM cannot starve others. */
+#define RX_BURST 64
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ainic-fabric --dir DIR --ports N [--rate-mbps R] [--buffer-kb B]\n"
+		"                    [--mtu M] [--peer I=PATH]...\n"
+		"       ainic-fabric ctl DIR COMMAND...\n"
+		"  --rate-mbps R  egress line rate per port, Mbit/s; 0 = unlimited (default)\n"
+		"  --buffer-kb B  egress buffer per port, KiB (default 512)\n"
+		"  --mtu M        largest IP MTU; frames over M+18 bytes are dropped\n"
+		"                 (default 9198, i.e. 9216-byte frames; range 68..9198)\n"
+		"  --ecn KMIN_KB,KMAX_KB,PMAX_PCT  RED ECN marking on every port (default off)\n"
+		"  --peer I=PATH  preset port I's VM socket path\n");
+}
+
+static size_t max_frame(const struct fabric *fab)
+{
+	return fab->cfg.mtu + 18; /* Ethernet header + one VLAN tag */
+}
+
+static void receive_on_port(struct fabric *fab, struct port *p, uint8_t *buf)
+{
+	for (int burst = 0; burst < RX_BURST; burst++) {
+		struct sockaddr_un from = { 0 };
+		socklen_t fromlen = sizeof(from) - 1; /* keeps sun_path terminated */
+		uint64_t now;
+		struct frame *f;
+		ssize_t n;
+
+		n = recvfrom(p->fd, buf, RX_BUF, MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return; /* EAGAIN, or an error that leaves the port usable */
+		now = now_ns();
+		/* Learn (or re-learn after a VM restart) where the VM lives.
+		 * An unnamed sender cannot be answered: forward, don't learn. */
+		if (fromlen > offsetof(struct sockaddr_un, sun_path) &&
+		    from.sun_path[0] &&
+		    (!p->peer_len || strcmp(from.sun_path, p->peer.sun_path))) {
+			memset(&p->peer, 0, sizeof(p->peer));
+			memcpy(&p->peer, &from, fromlen);
+			p->peer_len = sizeof(p->peer);
+		}
+		if (n < FRAME_MIN) {
+			p->rx.c.drops[DROP_RUNT]++;
+			continue;
+		}
+		if ((size_t)n > max_frame(fab) || n > RX_BUF) {
+			p->rx.c.drops[DROP_OVERSIZE]++;
+			continue;
+		}
+		f = frame_new(buf, n);
+		if (!f)
+			continue;
+		if (!direction_run_stages(&p->rx, p, f, now)) {
+			free(f);
+			continue;
+		}
+		p->rx.c.packets++;
+		p->rx.c.bytes += n;
+		forward_frame(fab, p->index, f, now);
+	}
+}
+
+static int parse_num(const char *s, unsigned long long min, unsigned long long max,
+		     unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+struct preset_peer {
+	unsigned long long port;
+	const char *path;
+};
+
+static int write_pidfile(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/fabric.pid", dir);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "ainic-fabric: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+static void remove_pidfile(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/fabric.pid", dir);
+	unlink(path);
+}
+
+static int run(struct fabric *fab)
+{
+	struct pollfd pfds[MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
+	static uint8_t buf[RX_BUF];
+	struct control ctl;
+	sigset_t block, empty;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* Signals stay blocked except inside ppoll, so a SIGTERM can never
+	 * slip in between the flag check and going to sleep. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&empty);
+
+	if (control_open(&ctl, fab, fab->dir) < 0)
+		return 1;
+	if (write_pidfile(fab->dir) < 0) {
+		control_close(&ctl);
+		return 1;
+	}
+	while (!stop_requested) {
+		uint64_t now = now_ns(), next = UINT64_MAX;
+		struct timespec ts, *tsp = NULL;
+		int n = 0, nctl;
+
+		for (int i = 0; i < fab->nports; i++) {
+			uint64_t d;
+
+			egress_run(&fab->ports[i], now);
+			d = egress_next_deadline(&fab->ports[i]);
+			if (d < next)
+				next = d;
+			pfds[n++] = (struct pollfd){ .fd = fab->ports[i].fd, .events = POLLIN };
+		}
+		nctl = control_fill_pollfds(&ctl, &pfds[n]);
+		if (next != UINT64_MAX) {
+			uint64_t wait = next > now ? next - now : 0;
+
+			ts.tv_sec = wait / NSEC_PER_SEC;
+			ts.tv_nsec = wait % NSEC_PER_SEC;
+			tsp = &ts;
+		}
+		if (ppoll(pfds, n + nctl, tsp, &empty) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("ainic-fabric: ppoll");
+			break;
+		}
+		for (int i = 0; i < fab->nports; i++)
+			if (pfds[i].revents & POLLIN)
+				receive_on_port(fab, &fab->ports[i], buf);
+		control_handle(&ctl, &pfds[n], nctl);
+	}
+	control_close(&ctl);
+	remove_pidfile(fab->dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fabric fab;
+	struct preset_peer peers[MAX_PORTS];
+	struct ecn_config ecn_default = { 0 };
+	int npeers = 0, rc;
+	unsigned long long v;
+
+	if (argc >= 2 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 2, argv + 2);
+
+	fab.cfg.rate_mbps = 0;
+	fab.cfg.buffer_kb = 512;
+	fab.cfg.mtu = FRAME_MAX - 18;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!val) {
+			fprintf(stderr, "ainic-fabric: %s needs a value\n", opt);
+			return 2;
+		}
+		i++;
+		if (!strcmp(opt, "--dir")) {
+			fab.dir = val;
+		} else if (!strcmp(opt, "--ports")) {
+			if (parse_num(val, 1, MAX_PORTS, &v))
+				goto bad;
+			fab.nports = v;
+		} else if (!strcmp(opt, "--rate-mbps")) {
+			if (parse_num(val, 0, 10000000, &v))
+				goto bad;
+			fab.cfg.rate_mbps = v;
+		} else if (!strcmp(opt, "--buffer-kb")) {
+			if (parse_num(val, 1, 1048576, &v))
+				goto bad;
+			fab.cfg.buffer_kb = v;
+		} else if (!strcmp(opt, "--mtu")) {
+			if (parse_num(val, 68, FRAME_MAX - 18, &v))
+				goto bad;
+			fab.cfg.mtu = v;
+		} else if (!strcmp(opt, "--ecn")) {
+			char copy[64], *words[3], *save = NULL;
+			int nw = 0;
+
+			if (strlen(val) >= sizeof(copy))
+				goto bad;
+			strcpy(copy, val);
+			for (char *w = strtok_r(copy, ",", &save); w;
+			     w = strtok_r(NULL, ",", &save)) {
+				if (nw == 3)
+					goto bad;
+				words[nw++] = w;
+			}
+			if (ecn_parse(&ecn_default, words, nw))
+				goto bad;
+		} else if (!strcmp(opt, "--peer")) {
+			const char *eq = strchr(val, '=');
+			char num[16];
+
+			if (!eq || eq == val || (size_t)(eq - val) >= sizeof(num) ||
+			    npeers == MAX_PORTS)
+				goto bad;
+			memcpy(num, val, eq - val);
+			num[eq - val] = 0;
+			if (parse_num(num, 0, MAX_PORTS - 1, &v) || !eq[1])
+				goto bad;
+			peers[npeers++] = (struct preset_peer){ v, eq + 1 };
+		} else {
+			fprintf(stderr, "ainic-fabric: unknown option %s\n", opt);
+			usage(stderr);
+			return 2;
+		}
+		continue;
+bad:
+		fprintf(stderr, "ainic-fabric: bad value for %s: %s\n", opt, val);
+		return 2;
+	}
+	if (!fab.dir || !fab.nports) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 0; i < npeers; i++) {
+		if (peers[i].port >= (unsigned long long)fab.nports) {
+			fprintf(stderr, "ainic-fabric: --peer %llu: no such port\n", peers[i].port);
+			return 2;
+		}
+	}
+	rc = 0;
+	for (int i = 0; i < fab.nports && !rc; i++) {
+		if (port_open(&fab.ports[i], i, fab.dir, &fab.cfg) < 0)
+			rc = 1;
+		else if (ecn_default.enabled) {
+			struct ecn_config *e = &fab.ports[i].ecn;
+
+			e->enabled = true;
+			e->kmin_bytes = ecn_default.kmin_bytes;
+			e->kmax_bytes = ecn_default.kmax_bytes;
+			e->pmax_pct = ecn_default.pmax_pct;
+		}
+	}
+	for (int i = 0; i < npeers && !rc; i++) {
+		if (port_set_peer(&fab.ports[peers[i].port], peers[i].path) < 0) {
+			fprintf(stderr, "ainic-fabric: --peer path too long: %s\n", peers[i].path);
+			rc = 2;
+		}
+	}
+	if (!rc)
+		rc = run(&fab);
+	for (int i = 0; i < fab.nports; i++)
+		port_close(&fab.ports[i]);
+	return rc;
+}

@@ -1,0 +1,626 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Black-box tests of ainic-fabric: fake VMs are unix datagram sockets that
+send Ethernet frames to the fabric's port sockets. Prints TAP.
+
+Assertions use exact counters and lower bounds on time only, so a loaded
+machine makes the tests slower, never flaky.
+
+usage: test_fabric.py [PATH/TO/ainic-fabric]
+"""
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+FABRIC = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+    "FABRIC", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "../../../build/ainic-fabric"))
+TIMEOUT = 10.0   # generous: a loaded 2-core machine
+ETH_TYPE = b"\x88\xb5"  # local experimental ethertype
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def frame(dst, src, size=64, tag=b""):
+    hdr = mac(dst) + mac(src) + ETH_TYPE + tag
+    return hdr + bytes(max(0, size - len(hdr)))
+
+
+def wait_until(pred, timeout=TIMEOUT, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class FakeVM:
+    """A VM's -netdev dgram: bound to its own path, sends to a port socket."""
+
+    def __init__(self, fab, port, name):
+        self.path = os.path.join(fab.dir, name + ".sock")
+        self.remote = fab.port_path(port)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.bind(self.path)
+        self.rx = queue.Queue()
+        self.times = []
+        self.closed = False
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+
+    def _reader(self):
+        while True:
+            try:
+                data = self.sock.recv(70000)
+            except OSError:
+                return
+            if self.closed:
+                return
+            self.times.append(time.monotonic())
+            self.rx.put(data)
+
+    def send(self, data):
+        self.sock.sendto(data, self.remote)
+
+    def recv(self, timeout=TIMEOUT):
+        return self.rx.get(timeout=timeout)
+
+    def count(self):
+        return self.rx.qsize()
+
+    def drain(self):
+        out = []
+        while True:
+            try:
+                out.append(self.rx.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self, unlink=True):
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(TIMEOUT)
+        self.sock.close()
+        if unlink and os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+class Fabric:
+    def __init__(self, nports=3, args=()):
+        self.dir = tempfile.mkdtemp(prefix="fab", dir="/tmp")
+        self.proc = subprocess.Popen(
+            [FABRIC, "--dir", self.dir, "--ports", str(nports)] + list(args))
+        wait_until(lambda: os.path.exists(os.path.join(self.dir, "fabric.pid"))
+                   or self.proc.poll() is not None, what="fabric start")
+        assert self.proc.poll() is None, "fabric exited at start"
+        self.vms = []
+
+    def port_path(self, i):
+        return os.path.join(self.dir, "port%d.sock" % i)
+
+    def vm(self, port, name, announce=True):
+        """A fake VM on port. Like a booted VM it has sent something, so the
+        fabric knows its address: a runt, which learns no MAC; counters are
+        cleared afterwards so tests count from zero."""
+        v = FakeVM(self, port, name)
+        self.vms.append(v)
+        if announce:
+            v.send(b"\x00")
+            wait_until(lambda: self.show(port)["peer"] == v.path, what="peer learned")
+            self.ctl("clear %d" % port)
+        return v
+
+    def ctl_raw(self, line):
+        """Sends one line; returns (reply lines without status, status)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        s.connect(os.path.join(self.dir, "control.sock"))
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            assert chunk, "control closed without status"
+            buf += chunk
+            lines = buf.decode().split("\n")
+            for i, l in enumerate(lines[:-1]):
+                if l == "ok" or l.startswith("error: "):
+                    s.close()
+                    return lines[:i], l
+
+    def ctl(self, line):
+        out, st = self.ctl_raw(line)
+        assert st == "ok", "%s -> %s" % (line, st)
+        return out
+
+    def show(self, port):
+        d = {}
+        for l in self.ctl("show %d" % port):
+            k, v = l.split("=", 1)
+            d[k] = int(v) if v.isdigit() else v
+        return d
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        for v in self.vms:
+            v.close()
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                rc = "hung"
+        else:
+            rc = self.proc.returncode
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+A, B, C = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
+
+
+def three_vms(fab):
+    return fab.vm(0, "vmA"), fab.vm(1, "vmB"), fab.vm(2, "vmC")
+
+
+def wait_tx(fab, port, n, key="tx_packets"):
+    wait_until(lambda: fab.show(port)[key] >= n, what="port%d %s >= %d" % (port, key, n))
+
+
+# ---------------------------------------------------------------- tests
+
+def test_learning():
+    fab = Fabric(3)
+    try:
+        a, b, c = three_vms(fab)
+        a.send(frame(B, A, tag=b"1"))            # B unknown: flooded
+        assert b.recv()[14:15] == b"1"
+        assert c.recv()[14:15] == b"1"
+        assert fab.show(0)["tx_packets"] == 0, "flood went back to ingress"
+        b.send(frame(A, B, tag=b"2"))            # A learned: unicast
+        assert a.recv()[14:15] == b"2"
+        assert fab.show(2)["tx_packets"] == 1, "learned unicast also sent to C"
+        a.send(frame(B, A, tag=b"3"))            # B learned now
+        assert b.recv()[14:15] == b"3"
+        assert fab.show(2)["tx_packets"] == 1, "learned unicast also sent to C"
+        assert c.count() == 0
+        table = {l.split()[0]: l.split()[1] for l in fab.ctl("mac-table")}
+        assert table == {A: "port=0", B: "port=1"}, table
+        js = [json.loads(l) for l in fab.ctl("json mac-table")]
+        assert sorted((e["mac"], e["port"]) for e in js) == [(A, 0), (B, 1)]
+    finally:
+        assert fab.stop() == 0
+
+
+def test_broadcast_multicast_flood():
+    fab = Fabric(3)
+    try:
+        a, b, c = three_vms(fab)
+        a.send(frame(BCAST, A))
+        a.send(frame("01:00:5e:00:00:01", A))
+        for v in (b, c):
+            v.recv()
+            v.recv()
+        b.send(frame(BCAST, B))
+        a.recv()
+        c.recv()
+        s = [fab.show(i) for i in range(3)]
+        assert [x["tx_packets"] for x in s] == [1, 2, 3], s
+        assert [x["rx_packets"] for x in s] == [2, 1, 0], s
+    finally:
+        assert fab.stop() == 0
+
+
+def test_counters_exact():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b.send(frame(BCAST, B, 100))             # learn B
+        a.recv()
+        sizes = [60, 64, 500, 1514, 9000, 9216]
+        for n in sizes:
+            a.send(frame(B, A, n))
+        got = [len(b.recv()) for _ in sizes]
+        assert got == sizes, got
+        p0, p1 = fab.show(0), fab.show(1)
+        assert (p0["rx_packets"], p0["rx_bytes"]) == (len(sizes), sum(sizes)), p0
+        assert (p1["tx_packets"], p1["tx_bytes"]) == (len(sizes), sum(sizes)), p1
+        assert (p1["rx_packets"], p1["rx_bytes"]) == (1, 100)
+        assert (p0["tx_packets"], p0["tx_bytes"]) == (1, 100)
+        assert all(v == 0 for k, v in p0.items() if "_drop_" in k), p0
+        js = [json.loads(l) for l in fab.ctl("json ports")]
+        assert js[1]["tx"]["bytes"] == sum(sizes) and js[1]["peer"] == b.path
+        fab.ctl("clear all")
+        assert fab.show(1)["tx_packets"] == 0 and fab.show(0)["rx_bytes"] == 0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_runt_oversize():
+    fab = Fabric(2, ["--mtu", "1500"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        a.send(b"\x01" * 13)                     # runt
+        a.send(frame(BCAST, A, 1519))            # 1500 + 18 + 1
+        a.send(frame(BCAST, A, 70000))           # beyond any receive buffer
+        a.send(frame(BCAST, A, 1518))            # largest allowed
+        assert len(b.recv()) == 1518
+        p0 = fab.show(0)
+        assert p0["rx_drop_runt"] == 1 and p0["rx_drop_oversize"] == 2, p0
+        assert p0["rx_packets"] == 1 and fab.show(1)["tx_packets"] == 1
+    finally:
+        assert fab.stop() == 0
+    fab = Fabric(2)                              # default: 9216-byte frames
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        a.send(frame(BCAST, A, 9217))
+        a.send(frame(BCAST, A, 9216))
+        assert len(b.recv()) == 9216
+        assert fab.show(0)["rx_drop_oversize"] == 1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_rate_limit_spaces_frames():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b.send(frame(BCAST, B))
+        a.recv()
+        fab.ctl("set 1 rate-mbps 1")             # 1250 B = 10 ms on the wire
+        n, size = 20, 1250
+        for _ in range(n):
+            a.send(frame(B, A, size))
+        for _ in range(n):
+            b.recv()
+        spread = b.times[-1] - b.times[0]
+        # Lower bound only: load can stretch it, never shrink it.
+        assert spread >= 0.9 * (n - 1) * size * 8 / 1e6, spread
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == n and p1["tx_drop_buffer"] == 0, p1
+        assert p1["tx_queue_peak_frames"] >= 2 and p1["tx_queue_frames"] == 0, p1
+        assert p1["rate_mbps"] == 1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_buffer_tail_drop():
+    fab = Fabric(2, ["--rate-mbps", "1", "--buffer-kb", "4"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b.send(frame(BCAST, B))
+        a.recv()
+        n = 20
+        for _ in range(n):
+            a.send(frame(B, A, 1000))
+        wait_until(lambda: (lambda p: p["tx_queue_frames"] == 0 and
+                            p["tx_packets"] + p["tx_drop_buffer"] == n)(fab.show(1)),
+                   what="queue drained")
+        p1 = fab.show(1)
+        wait_until(lambda: b.count() == p1["tx_packets"], what="frames delivered")
+        time.sleep(0.2)
+        assert b.count() == p1["tx_packets"]
+        assert p1["tx_drop_buffer"] == n - b.count() > 0, p1
+        assert b.count() >= 4, p1                # at least a buffer full
+        assert p1["tx_queue_peak_bytes"] <= 4096, p1
+        assert p1["rx_drop_buffer"] == 0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_link_down_up():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b.send(frame(BCAST, B))
+        a.recv()
+        fab.ctl("set 1 link down")
+        for _ in range(3):
+            a.send(frame(B, A))
+        for _ in range(2):
+            b.send(frame(A, B))
+        wait_tx(fab, 1, 3, "tx_drop_link_down")
+        wait_tx(fab, 1, 2, "rx_drop_link_down")
+        p1 = fab.show(1)
+        assert p1["link"] == "down" and p1["tx_drop_link_down"] == 3, p1
+        assert p1["rx_drop_link_down"] == 2 and fab.show(0)["tx_packets"] == 1, p1
+        assert b.count() == 0
+        fab.ctl("set 1 link up")
+        a.send(frame(B, A, tag=b"u"))
+        assert b.recv()[14:15] == b"u"
+        b.send(frame(A, B, tag=b"v"))
+        assert a.recv()[14:15] == b"v"
+        # Going down flushes the egress queue, counting every frame.
+        fab.ctl("set 1 rate-mbps 1")
+        for _ in range(10):
+            a.send(frame(B, A, 1250))
+        wait_tx(fab, 0, 13, "rx_packets")
+        fab.ctl("set 1 link down")
+        p1 = fab.show(1)
+        assert p1["tx_queue_frames"] == 0
+        assert p1["tx_packets"] - 1 + p1["tx_drop_link_down"] - 3 == 10, p1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_control_errors_leave_state():
+    fab = Fabric(2)
+    try:
+        before = fab.show(1)
+        bad = ["set 2 rate-mbps 5", "set 1 rate-mbps abc", "set 1 rate-mbps -1",
+               "set 1 rate-mbps 99999999999", "set 1 buffer-kb 0",
+               "set 1 link sideways", "set 1 colour red", "set 1 rate-mbps",
+               "set port9 link down", "show", "show 7", "clear 5", "bogus",
+               "json set 1 link down", "ports extra", "json", ""]
+        for cmd in bad:
+            out, st = fab.ctl_raw(cmd)
+            assert st.startswith("error: ") and out == [], (cmd, st, out)
+        assert fab.show(1) == before
+        fab.ctl("set port1 buffer-kb 64")
+        assert fab.show(1)["buffer_kb"] == 64
+        assert any("set PORT" in l for l in fab.ctl("help"))
+        # Over-long line: an error, then the same connection still works.
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        s.connect(os.path.join(fab.dir, "control.sock"))
+        s.sendall(b"x" * 5000 + b"\nshow 0\n")
+        buf = b""
+        while b"\nok\n" not in buf:
+            chunk = s.recv(65536)
+            assert chunk
+            buf += chunk
+        assert buf.startswith(b"error: line longer"), buf[:80]
+        s.close()
+        # A client that goes away mid-command, and one that never reads.
+        for payload in (b"sho", b"ports\n" * 2000):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(os.path.join(fab.dir, "control.sock"))
+            s.sendall(payload)
+            s.close()
+        assert fab.show(1)["buffer_kb"] == 64 and fab.alive()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_ctl_client():
+    fab = Fabric(3)
+    try:
+        def ctl(*args):
+            return subprocess.run([FABRIC, "ctl", fab.dir] + list(args),
+                                  capture_output=True, text=True, timeout=TIMEOUT)
+        r = ctl("ports")
+        assert r.returncode == 0, r
+        lines = r.stdout.splitlines()
+        assert len(lines) == 3 and "ok" not in lines, lines
+        assert lines[2].startswith("port=2 link=up")
+        r = ctl("json", "ports")
+        assert r.returncode == 0 and [json.loads(l)["port"] for l in
+                                      r.stdout.splitlines()] == [0, 1, 2]
+        r = ctl("set", "1", "link", "down")
+        assert r.returncode == 0 and r.stdout == ""
+        r = ctl("set", "9", "link", "down")
+        assert r.returncode == 1 and "error: no such port" in r.stderr, r
+        r = ctl("nonsense")
+        assert r.returncode == 1
+        r = subprocess.run([FABRIC, "ctl", "/nonexistent", "ports"],
+                           capture_output=True, timeout=TIMEOUT)
+        assert r.returncode == 1
+        assert fab.show(1)["link"] == "down"
+    finally:
+        assert fab.stop() == 0
+
+
+def test_peer_gone_and_rebind():
+    fab = Fabric(3)
+    try:
+        a, b, c = three_vms(fab)
+        b.send(frame(BCAST, B))
+        a.recv(), c.recv()
+        b.close(unlink=False)                    # path stays: ECONNREFUSED
+        a.send(frame(B, A))
+        wait_tx(fab, 1, 1, "tx_drop_no_peer")
+        os.unlink(b.path)                        # path gone: ENOENT
+        a.send(frame(B, A))
+        wait_tx(fab, 1, 2, "tx_drop_no_peer")
+        assert fab.alive()
+        # The VM restarts at a new path: the port learns it again.
+        b2 = fab.vm(1, "vmB2", announce=False)
+        b2.send(frame(BCAST, B))
+        a.recv()
+        a.send(frame(B, A, tag=b"r"))
+        assert b2.recv()[14:15] == b"r"
+        assert fab.show(1)["peer"] == b2.path
+        # An unnamed sender is forwarded but cannot become the peer.
+        anon = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        anon.sendto(frame(BCAST, C, tag=b"n"), fab.port_path(2))
+        assert a.recv()[14:15] == b"n"
+        assert fab.show(2)["peer"] == c.path
+        anon.close()
+        # A port nobody ever used counts no_peer on flood.
+        assert fab.alive()
+    finally:
+        assert fab.stop() == 0
+
+
+def ipv4_frame(dst, src, size, tos):
+    """An IPv4/UDP frame with a valid header checksum."""
+    ip = bytearray(20)
+    ip[0], ip[1] = 0x45, tos
+    ip[2:4] = (size - 14).to_bytes(2, "big")
+    ip[8], ip[9] = 64, 17
+    ip[12:16], ip[16:20] = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    ip[10:12] = ipv4_csum(ip).to_bytes(2, "big")
+    return mac(dst) + mac(src) + b"\x08\x00" + bytes(ip) + bytes(size - 34)
+
+
+def ipv4_csum(hdr):
+    s = sum(int.from_bytes(hdr[i:i + 2], "big") for i in range(0, len(hdr), 2))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def test_ecn_marking():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b.send(frame(BCAST, B))
+        a.recv()
+        for cmd in ("set 1 ecn 5 2 10", "set 1 ecn 1 2 101", "set 1 ecn on",
+                    "set 1 ecn 1 2", "set 1 ecn -1 2 10"):
+            assert fab.ctl_raw(cmd)[1].startswith("error: "), cmd
+        assert fab.show(1)["ecn"] == "off"
+        fab.ctl("set 1 rate-mbps 1")             # the queue builds
+        fab.ctl("set 1 ecn 1 2 100")
+        p1 = fab.show(1)
+        assert (p1["ecn"], p1["ecn_kmin_kb"], p1["ecn_kmax_kb"],
+                p1["ecn_pmax_pct"]) == ("on", 1, 2, 100), p1
+        sent = [ipv4_frame(B, A, 1000, 0x02 if i < 12 else 0x00) for i in range(16)]
+        for f in sent:
+            a.send(f)
+        got = [b.recv() for _ in sent]
+        marked = 0
+        for s_, g in zip(sent, got):
+            ip = g[14:34]
+            assert ipv4_csum(ip) == 0, "bad IPv4 checksum"
+            if g != s_:
+                assert ip[1] == 0x03 and s_[15] == 0x02, "not a CE mark"
+                assert g[:15] + g[16:24] + g[26:] == s_[:15] + s_[16:24] + s_[26:]
+                marked += 1
+        p1 = fab.show(1)
+        assert marked == p1["tx_ecn_marked"] > 0, (marked, p1)
+        assert got[0] == sent[0], "marked with an empty queue"
+        fab.ctl("set 1 ecn off")
+        for f in sent:
+            a.send(f)
+        assert [b.recv() for _ in sent] == sent
+        assert fab.show(1)["tx_ecn_marked"] == marked
+    finally:
+        assert fab.stop() == 0
+
+
+def test_slow_vm_eagain_counted():
+    fab = Fabric(2)
+    try:
+        a = fab.vm(0, "vmA")
+        # A VM that never reads: its socket queue fills and sendto fails
+        # with EAGAIN; the fabric counts those and carries on.
+        path = os.path.join(fab.dir, "slow.sock")
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        slow.bind(path)
+        slow.sendto(b"\x00", fab.port_path(1))
+        wait_until(lambda: fab.show(1)["peer"] == path, what="peer learned")
+        fab.ctl("clear 1")
+        n = 200
+        for _ in range(n):
+            a.send(frame(BCAST, A, 1000))
+        wait_until(lambda: (lambda p: p["tx_packets"] + p["tx_drop_send_error"]
+                            == n)(fab.show(1)), what="all frames accounted")
+        p1 = fab.show(1)
+        qlen = int(open("/proc/sys/net/unix/max_dgram_qlen").read())
+        if qlen < n:
+            assert p1["tx_drop_send_error"] > 0, p1
+        slow.setblocking(False)
+        got = 0
+        try:
+            while True:
+                slow.recv(2000)
+                got += 1
+        except BlockingIOError:
+            pass
+        assert got == p1["tx_packets"], (got, p1)
+        assert fab.alive()
+        slow.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_preset_peer_and_no_peer():
+    d = tempfile.mkdtemp(prefix="peer", dir="/tmp")
+    try:
+        path = os.path.join(d, "vmB.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind(path)
+        s.settimeout(TIMEOUT)
+        fab = Fabric(3, ["--peer", "1=" + path])
+        try:
+            a = fab.vm(0, "vmA")
+            a.send(frame(BCAST, A, tag=b"p"))
+            assert s.recv(100)[14:15] == b"p"    # B never sent anything
+            wait_tx(fab, 2, 1, "tx_drop_no_peer")  # port 2 has no peer
+            assert fab.show(1)["peer"] == path
+        finally:
+            assert fab.stop() == 0
+        s.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_bad_options():
+    for args in (["--ports", "2"], ["--dir", "/tmp", "--ports", "0"],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps", "x"],
+                 ["--dir", "/tmp", "--ports", "2", "--peer", "5=/tmp/x"],
+                 ["--dir", "/tmp", "--ports", "2", "--mtu", "10"],
+                 ["--dir", "/tmp", "--ports", "2", "--ecn", "5,2,1"],
+                 ["--dir", "/tmp", "--ports", "2", "--bogus", "1"]):
+        r = subprocess.run([FABRIC] + args, capture_output=True, timeout=TIMEOUT)
+        assert r.returncode == 2, (args, r)
+
+
+def test_sigterm_cleans_up():
+    fab = Fabric(2)
+    d = fab.dir
+    pid = int(open(os.path.join(d, "fabric.pid")).read())
+    assert pid == fab.proc.pid
+    fab.proc.send_signal(signal.SIGTERM)
+    assert fab.proc.wait(TIMEOUT) == 0
+    left = sorted(os.listdir(d))
+    assert left == [], left
+    fab.stop()
+
+
+TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
+
+
+def main():
+    print("TAP version 13")
+    print("1..%d" % len(TESTS))
+    failed = 0
+    for i, t in enumerate(TESTS, 1):
+        name = t.__name__[5:]
+        try:
+            t()
+            print("ok %d %s" % (i, name))
+        except Exception:
+            failed += 1
+            print("not ok %d %s" % (i, name))
+            for l in traceback.format_exc().splitlines():
+                print("# " + l)
+        sys.stdout.flush()
+    print("# %d passed, %d failed" % (len(TESTS) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "qmp.h"
 
 static void sb_printf(struct strbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -194,7 +195,8 @@ static const char help_text[] =
 	"show PORT                     one key=value per line\n"
 	"set PORT rate-mbps R          line rate in Mbit/s, 0 = unlimited\n"
 	"set PORT buffer-kb B          egress buffer in KiB (1..1048576)\n"
-	"set PORT link up|down         down drops frames to and from the port\n"
+	"set PORT link up|down         down drops frames to and from the port;\n"
+	"                              with --port-qmp also QMP set_link on the NIC\n"
 	"set PORT ecn KMIN KMAX PMAX   RED ECN marking: KiB thresholds, percent\n"
 	"set PORT ecn off\n"
 	"clear PORT|all                zero counters (queue depth kept)\n"
@@ -224,7 +226,23 @@ const char *ecn_parse(struct ecn_config *ecn, char **argv, int argc)
 	return NULL;
 }
 
-static const char *cmd_set(struct fabric *fab, char **argv, int argc)
+/* Tells the VM's QEMU (--port-qmp) about a link change. The switch port has
+ * changed either way, so a failure is a warning in the reply, not an error. */
+static void link_to_qmp(const struct port *p, bool up, struct strbuf *out)
+{
+	char err[512];
+
+	if (!p->qmp_path[0])
+		return;
+	if (qmp_set_link(p->qmp_path, p->qmp_id, up, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ainic-fabric: port %d: qmp set_link %s %s: %s\n",
+			p->index, p->qmp_id, up ? "up" : "down", err);
+		sb_printf(out, "warning: qmp: %s\n", err);
+	}
+}
+
+static const char *cmd_set(struct fabric *fab, char **argv, int argc,
+			   struct strbuf *out)
 {
 	struct port *p;
 	int idx;
@@ -251,12 +269,16 @@ static const char *cmd_set(struct fabric *fab, char **argv, int argc)
 		/* Frames already queued stay; new ones see the new limit. */
 		p->eg.buffer_bytes = v * 1024;
 	} else if (!strcmp(argv[2], "link")) {
+		bool up;
+
 		if (!strcmp(argv[3], "up"))
-			port_set_link(p, true);
+			up = true;
 		else if (!strcmp(argv[3], "down"))
-			port_set_link(p, false);
+			up = false;
 		else
 			return "link must be up or down";
+		port_set_link(p, up);
+		link_to_qmp(p, up, out);
 	} else {
 		return "unknown setting (rate-mbps, buffer-kb, link)";
 	}
@@ -301,7 +323,7 @@ static const char *dispatch(struct fabric *fab, char **argv, int argc,
 			return "usage: mac-table";
 		mac_table_out(fab, out, json);
 	} else if (!strcmp(argv[0], "set") && !json) {
-		return cmd_set(fab, argv, argc);
+		return cmd_set(fab, argv, argc, out);
 	} else if (!strcmp(argv[0], "clear") && !json) {
 		if (argc != 2)
 			return "usage: clear PORT|all";

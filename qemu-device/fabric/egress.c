@@ -120,20 +120,34 @@ void egress_run(struct port *port, uint64_t now)
 {
 	struct egress *eg = &port->eg;
 
+	if (port->tx_blocked) {
+		/* Normally POLLOUT on the transmit socket unblocks the port;
+		 * the retry time is only a safety net. */
+		if (now < port->tx_retry_ns)
+			return;
+		port->tx_blocked = false;
+	}
 	while (eg->head && eg->head->ready_ns <= now) {
-		struct frame *f;
+		struct frame *f = eg->head;
 
 		if (eg->rate_mbps && eg->busy_until_ns > now)
 			break;
+		if (port_xmit(port, f) == XMIT_BLOCKED) {
+			/* Backpressure: the frame stays at the head, the ones
+			 * behind it wait, and the buffer fills instead. */
+			port->tx_blocked = true;
+			port->tx_retry_ns = now + EGRESS_BLOCKED_RETRY_NS;
+			break;
+		}
 		f = dequeue(port);
 		if (eg->rate_mbps) {
-			/* The frame occupies the wire for L*8/rate; an idle
+			/* The frame occupies the wire for L*8/rate from when it
+			 * really leaves (later if the VM held it back); an idle
 			 * transmitter starts now, so no burst credit builds up. */
 			uint64_t start = eg->busy_until_ns > now ? eg->busy_until_ns : now;
 
 			eg->busy_until_ns = start + f->len * 8 * 1000 / eg->rate_mbps;
 		}
-		port_xmit(port, f);
 		free(f);
 	}
 }
@@ -145,6 +159,8 @@ uint64_t egress_next_deadline(const struct port *port)
 
 	if (!eg->head)
 		return UINT64_MAX;
+	if (port->tx_blocked)
+		return port->tx_retry_ns; /* POLLOUT comes first, normally */
 	t = eg->head->ready_ns;
 	if (eg->rate_mbps && eg->busy_until_ns > t)
 		t = eg->busy_until_ns;
@@ -157,4 +173,5 @@ void egress_flush(struct port *port, enum drop_cause cause)
 		free(dequeue(port));
 		port->tx.c.drops[cause]++;
 	}
+	port->tx_blocked = false;
 }

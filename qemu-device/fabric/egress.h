@@ -25,7 +25,7 @@ enum drop_cause {
 	DROP_RUNT,       /* shorter than an Ethernet header */
 	DROP_OVERSIZE,   /* longer than the port MTU allows */
 	DROP_NO_PEER,    /* no VM socket to send to (never learned, or gone) */
-	DROP_SEND_ERROR, /* sendto failed otherwise, e.g. EAGAIN: VM queue full */
+	DROP_SEND_ERROR, /* send failed otherwise (not EAGAIN: that blocks) */
 	DROP__COUNT
 };
 
@@ -86,9 +86,14 @@ void direction_add_stage(struct direction *dir, const struct stage *st);
 bool direction_run_stages(struct direction *dir, struct port *port,
 			  struct frame *f, uint64_t now);
 
+/* A port blocked by a full VM receive queue waits for POLLOUT on its
+ * transmit socket, and retries after this long in any case. */
+#define EGRESS_BLOCKED_RETRY_NS (200 * UINT64_C(1000000))
+
 /* Takes ownership of f: queues it or drops and counts it. */
 void egress_enqueue(struct port *port, struct frame *f, uint64_t now);
-/* Sends every frame whose time has come. */
+/* Sends every frame whose time has come, until the VM's queue is full
+ * (then the port is tx_blocked until POLLOUT or the retry time). */
 void egress_run(struct port *port, uint64_t now);
 /* When egress_run next has work, or UINT64_MAX. */
 uint64_t egress_next_deadline(const struct port *port);

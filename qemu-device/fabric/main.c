@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "control.h"
 #include "fabric.h"
+#include "qmp.h"
 
 /* Room for any datagram up to the unix socket limit, so MSG_TRUNC reports
  * the real length of an oversize frame instead of silently cutting it. */
@@ -35,14 +36,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ainic-fabric --dir DIR --ports N [--rate-mbps R] [--buffer-kb B]\n"
-		"                    [--mtu M] [--peer I=PATH]...\n"
+		"                    [--mtu M] [--ecn ...] [--peer I=PATH]...\n"
+		"                    [--port-qmp I=PATH,ID]...\n"
 		"       ainic-fabric ctl DIR COMMAND...\n"
 		"  --rate-mbps R  egress line rate per port, Mbit/s; 0 = unlimited (default)\n"
 		"  --buffer-kb B  egress buffer per port, KiB (default 512)\n"
 		"  --mtu M        largest IP MTU; frames over M+18 bytes are dropped\n"
 		"                 (default 9198, i.e. 9216-byte frames; range 68..9198)\n"
 		"  --ecn KMIN_KB,KMAX_KB,PMAX_PCT  RED ECN marking on every port (default off)\n"
-		"  --peer I=PATH  preset port I's VM socket path\n");
+		"  --peer I=PATH  preset port I's VM socket path\n"
+		"  --port-qmp I=PATH,ID  on link up/down of port I, QMP set_link on NIC\n"
+		"                 ID via QEMU's QMP unix socket PATH\n");
 }
 
 static size_t max_frame(const struct fabric *fab)
@@ -67,12 +71,8 @@ static void receive_on_port(struct fabric *fab, struct port *p, uint8_t *buf)
 		/* Learn (or re-learn after a VM restart) where the VM lives.
 		 * An unnamed sender cannot be answered: forward, don't learn. */
 		if (fromlen > offsetof(struct sockaddr_un, sun_path) &&
-		    from.sun_path[0] &&
-		    (!p->peer_len || strcmp(from.sun_path, p->peer.sun_path))) {
-			memset(&p->peer, 0, sizeof(p->peer));
-			memcpy(&p->peer, &from, fromlen);
-			p->peer_len = sizeof(p->peer);
-		}
+		    from.sun_path[0])
+			port_set_peer(p, from.sun_path); /* no-op if unchanged */
 		if (n < FRAME_MIN) {
 			p->rx.c.drops[DROP_RUNT]++;
 			continue;
@@ -111,6 +111,28 @@ struct preset_peer {
 	const char *path;
 };
 
+struct preset_qmp {
+	unsigned long long port;
+	char path[108];
+	char id[64];
+};
+
+/* Parses "I=REST" into the port number and REST; -1 on a bad I. */
+static int parse_port_eq(const char *val, unsigned long long *port, const char **rest)
+{
+	const char *eq = strchr(val, '=');
+	char num[16];
+
+	if (!eq || eq == val || (size_t)(eq - val) >= sizeof(num) || !eq[1])
+		return -1;
+	memcpy(num, val, eq - val);
+	num[eq - val] = 0;
+	if (parse_num(num, 0, MAX_PORTS - 1, port))
+		return -1;
+	*rest = eq + 1;
+	return 0;
+}
+
 static int write_pidfile(const char *dir)
 {
 	char path[4096];
@@ -136,7 +158,9 @@ static void remove_pidfile(const char *dir)
 
 static int run(struct fabric *fab)
 {
-	struct pollfd pfds[MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
+	/* Port sockets, transmit sockets of blocked ports, control. */
+	struct pollfd pfds[2 * MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
+	int blocked[MAX_PORTS];
 	static uint8_t buf[RX_BUF];
 	struct control ctl;
 	sigset_t block, empty;
@@ -162,7 +186,7 @@ static int run(struct fabric *fab)
 	while (!stop_requested) {
 		uint64_t now = now_ns(), next = UINT64_MAX;
 		struct timespec ts, *tsp = NULL;
-		int n = 0, nctl;
+		int n = 0, nctl, nblocked = 0;
 
 		for (int i = 0; i < fab->nports; i++) {
 			uint64_t d;
@@ -172,6 +196,16 @@ static int run(struct fabric *fab)
 			if (d < next)
 				next = d;
 			pfds[n++] = (struct pollfd){ .fd = fab->ports[i].fd, .events = POLLIN };
+		}
+		/* A connected unix datagram socket polls writable only when
+		 * the peer's receive queue has room again. */
+		for (int i = 0; i < fab->nports; i++) {
+			struct port *p = &fab->ports[i];
+
+			if (p->tx_blocked && p->txfd >= 0) {
+				blocked[nblocked++] = i;
+				pfds[n++] = (struct pollfd){ .fd = p->txfd, .events = POLLOUT };
+			}
 		}
 		nctl = control_fill_pollfds(&ctl, &pfds[n]);
 		if (next != UINT64_MAX) {
@@ -187,6 +221,15 @@ static int run(struct fabric *fab)
 			perror("ainic-fabric: ppoll");
 			break;
 		}
+		for (int k = 0; k < nblocked; k++) {
+			struct port *p = &fab->ports[blocked[k]];
+
+			/* Room (or an error the next send reports): go on. */
+			if (pfds[fab->nports + k].revents && p->tx_blocked) {
+				p->tx_blocked = false;
+				egress_run(p, now_ns());
+			}
+		}
 		for (int i = 0; i < fab->nports; i++)
 			if (pfds[i].revents & POLLIN)
 				receive_on_port(fab, &fab->ports[i], buf);
@@ -201,8 +244,10 @@ int main(int argc, char **argv)
 {
 	static struct fabric fab;
 	struct preset_peer peers[MAX_PORTS];
+	static struct preset_qmp qmps[MAX_PORTS];
+	int nqmps = 0;
 	struct ecn_config ecn_default = { 0 };
-	int npeers = 0, rc;
+	int npeers = 0, nopen = 0, rc;
 	unsigned long long v;
 
 	if (argc >= 2 && !strcmp(argv[1], "ctl"))
@@ -257,17 +302,29 @@ int main(int argc, char **argv)
 			if (ecn_parse(&ecn_default, words, nw))
 				goto bad;
 		} else if (!strcmp(opt, "--peer")) {
-			const char *eq = strchr(val, '=');
-			char num[16];
+			const char *path;
 
-			if (!eq || eq == val || (size_t)(eq - val) >= sizeof(num) ||
-			    npeers == MAX_PORTS)
+			if (npeers == MAX_PORTS || parse_port_eq(val, &v, &path))
 				goto bad;
-			memcpy(num, val, eq - val);
-			num[eq - val] = 0;
-			if (parse_num(num, 0, MAX_PORTS - 1, &v) || !eq[1])
+			peers[npeers++] = (struct preset_peer){ v, path };
+		} else if (!strcmp(opt, "--port-qmp")) {
+			/* I=PATH,ID: the ID is after the last comma (ids
+			 * have none), so PATH may contain commas. */
+			const char *rest, *comma;
+			struct preset_qmp *q = &qmps[nqmps];
+
+			if (nqmps == MAX_PORTS || parse_port_eq(val, &v, &rest))
 				goto bad;
-			peers[npeers++] = (struct preset_peer){ v, eq + 1 };
+			comma = strrchr(rest, ',');
+			if (!comma || comma == rest ||
+			    (size_t)(comma - rest) >= sizeof(q->path) ||
+			    !qmp_id_valid(comma + 1))
+				goto bad;
+			q->port = v;
+			memcpy(q->path, rest, comma - rest);
+			q->path[comma - rest] = 0;
+			snprintf(q->id, sizeof(q->id), "%s", comma + 1);
+			nqmps++;
 		} else {
 			fprintf(stderr, "ainic-fabric: unknown option %s\n", opt);
 			usage(stderr);
@@ -288,8 +345,16 @@ bad:
 			return 2;
 		}
 	}
+	for (int i = 0; i < nqmps; i++) {
+		if (qmps[i].port >= (unsigned long long)fab.nports) {
+			fprintf(stderr, "ainic-fabric: --port-qmp %llu: no such port\n",
+				qmps[i].port);
+			return 2;
+		}
+	}
 	rc = 0;
 	for (int i = 0; i < fab.nports && !rc; i++) {
+		nopen = i + 1; /* a failed port_open leaves its port closable */
 		if (port_open(&fab.ports[i], i, fab.dir, &fab.cfg) < 0)
 			rc = 1;
 		else if (ecn_default.enabled) {
@@ -301,6 +366,12 @@ bad:
 			e->pmax_pct = ecn_default.pmax_pct;
 		}
 	}
+	for (int i = 0; i < nqmps && !rc; i++) {
+		struct port *p = &fab.ports[qmps[i].port];
+
+		strcpy(p->qmp_path, qmps[i].path);
+		strcpy(p->qmp_id, qmps[i].id);
+	}
 	for (int i = 0; i < npeers && !rc; i++) {
 		if (port_set_peer(&fab.ports[peers[i].port], peers[i].path) < 0) {
 			fprintf(stderr, "ainic-fabric: --peer path too long: %s\n", peers[i].path);
@@ -309,7 +380,7 @@ bad:
 	}
 	if (!rc)
 		rc = run(&fab);
-	for (int i = 0; i < fab.nports; i++)
+	for (int i = 0; i < nopen; i++) /* never-opened ports hold fd 0 */
 		port_close(&fab.ports[i]);
 	return rc;
 }

@@ -27,6 +27,7 @@ int port_open(struct port *port, int index, const char *dir,
 	memset(port, 0, sizeof(*port));
 	port->index = index;
 	port->fd = -1;
+	port->txfd = -1;
 	port->link_up = true;
 	port->eg.rate_mbps = cfg->rate_mbps;
 	port->eg.buffer_bytes = cfg->buffer_kb * 1024;
@@ -43,8 +44,7 @@ int port_open(struct port *port, int index, const char *dir,
 		return -1;
 	}
 	set_path(&port->path, path);
-	/* Nonblocking: a VM whose receive queue is full must cost a drop,
-	 * never stall the whole switch. */
+	/* Nonblocking: receiving must never stall the whole switch. */
 	port->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (port->fd < 0) {
 		perror("ainic-fabric: socket");
@@ -60,9 +60,40 @@ int port_open(struct port *port, int index, const char *dir,
 	return 0;
 }
 
+/* Forgets the transmit connection; the next frame connects again. */
+static void tx_reset(struct port *port)
+{
+	if (port->txfd >= 0)
+		close(port->txfd);
+	port->txfd = -1;
+	port->tx_blocked = false;
+}
+
+/* Connects the transmit socket to the peer; -1 with errno on failure. */
+static int tx_connect(struct port *port)
+{
+	int fd, sndbuf = 4 << 20, err;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* Best effort (capped by wmem_max): let the VM's receive queue,
+	 * not our send buffer, be what blocks. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (connect(fd, (struct sockaddr *)&port->peer, port->peer_len) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	port->txfd = fd;
+	return 0;
+}
+
 void port_close(struct port *port)
 {
 	egress_flush(port, DROP_LINK_DOWN);
+	tx_reset(port);
 	if (port->fd >= 0) {
 		close(port->fd);
 		unlink(port->path.sun_path);
@@ -72,9 +103,15 @@ void port_close(struct port *port)
 
 int port_set_peer(struct port *port, const char *path)
 {
+	if (port->peer_len && !strcmp(port->peer.sun_path, path))
+		return 0; /* same VM path: keep the connection */
 	if (set_path(&port->peer, path) < 0)
 		return -1;
 	port->peer_len = sizeof(port->peer);
+	tx_reset(port);
+	/* Connect now if the VM's socket exists; if not (a preset peer whose
+	 * VM has not started), port_xmit retries with every frame. */
+	tx_connect(port);
 	return 0;
 }
 
@@ -83,28 +120,47 @@ const char *port_peer_name(const struct port *port)
 	return port->peer_len ? port->peer.sun_path : "-";
 }
 
-void port_xmit(struct port *port, const struct frame *f)
+static bool peer_gone(int err)
+{
+	return err == ECONNREFUSED || err == ENOENT || err == ENOTCONN ||
+	       err == EPIPE;
+}
+
+enum xmit_result port_xmit(struct port *port, const struct frame *f)
 {
 	struct dir_counters *c = &port->tx.c;
 	ssize_t n;
 
 	if (!port->peer_len) {
 		c->drops[DROP_NO_PEER]++;
-		return;
+		return XMIT_DONE;
 	}
-	n = sendto(port->fd, f->data, f->len, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (struct sockaddr *)&port->peer, port->peer_len);
-	if (n == (ssize_t)f->len) {
-		c->packets++;
-		c->bytes += f->len;
-	} else if (n < 0 && (errno == ECONNREFUSED || errno == ENOENT ||
-			     errno == ENOTCONN || errno == EPIPE)) {
-		/* The VM is gone (or not started yet); keep the address, it
-		 * comes back at the same path after a restart. */
-		c->drops[DROP_NO_PEER]++;
-	} else {
+	/* Two tries: a VM restarted at the same path has a new socket, which
+	 * the old connection (refused) does not reach. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (port->txfd < 0 && tx_connect(port) < 0) {
+			/* The VM is gone (or not started yet); keep the
+			 * address, it comes back at the same path. */
+			c->drops[peer_gone(errno) ? DROP_NO_PEER : DROP_SEND_ERROR]++;
+			return XMIT_DONE;
+		}
+		n = send(port->txfd, f->data, f->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)f->len) {
+			c->packets++;
+			c->bytes += f->len;
+			return XMIT_DONE;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return XMIT_BLOCKED; /* the VM's receive queue is full */
+		if (n < 0 && peer_gone(errno)) {
+			tx_reset(port);
+			continue;
+		}
 		c->drops[DROP_SEND_ERROR]++;
+		return XMIT_DONE;
 	}
+	c->drops[DROP_NO_PEER]++;
+	return XMIT_DONE;
 }
 
 void port_clear_counters(struct port *port)

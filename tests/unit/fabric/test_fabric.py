@@ -520,37 +520,147 @@ def test_ecn_marking():
         assert fab.stop() == 0
 
 
-def test_slow_vm_eagain_counted():
+class SlowVM:
+    """A VM that does not read until told to: its socket queue fills
+    (net.unix.max_dgram_qlen) and the fabric must hold frames back."""
+
+    def __init__(self, fab, port, name):
+        self.path = os.path.join(fab.dir, name + ".sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.sendto(b"\x00", fab.port_path(port))
+        wait_until(lambda: fab.show(port)["peer"] == self.path, what="peer learned")
+        fab.ctl("clear %d" % port)
+
+    def read_all(self, quiet=0.5):
+        """Reads until nothing arrives for quiet seconds."""
+        self.sock.settimeout(quiet)
+        got = []
+        try:
+            while True:
+                got.append(self.sock.recv(70000))
+        except socket.timeout:
+            pass
+        return got
+
+    def close(self):
+        self.sock.close()
+        os.unlink(self.path)
+
+
+def seq_frame(i, size=1000):
+    return frame(BCAST, A, size, tag=i.to_bytes(4, "big"))
+
+
+def seq_of(f):
+    return int.from_bytes(f[14:18], "big")
+
+
+def accounted(fab, port, n):
+    p = fab.show(port)
+    return p["tx_packets"] + p["tx_queue_frames"] + sum(
+        v for k, v in p.items() if k.startswith("tx_drop_")) == n
+
+
+def test_slow_vm_backpressure():
     fab = Fabric(2)
     try:
         a = fab.vm(0, "vmA")
-        # A VM that never reads: its socket queue fills and sendto fails
-        # with EAGAIN; the fabric counts those and carries on.
-        path = os.path.join(fab.dir, "slow.sock")
-        slow = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        slow.bind(path)
-        slow.sendto(b"\x00", fab.port_path(1))
-        wait_until(lambda: fab.show(1)["peer"] == path, what="peer learned")
-        fab.ctl("clear 1")
-        n = 200
-        for _ in range(n):
-            a.send(frame(BCAST, A, 1000))
-        wait_until(lambda: (lambda p: p["tx_packets"] + p["tx_drop_send_error"]
-                            == n)(fab.show(1)), what="all frames accounted")
+        slow = SlowVM(fab, 1, "slow")
+        n = 200                                  # 200 KB: fits the 512 KiB buffer
+        for i in range(n):
+            a.send(seq_frame(i))
+        wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
+        time.sleep(0.3)                          # the VM still does not read
         p1 = fab.show(1)
         qlen = int(open("/proc/sys/net/unix/max_dgram_qlen").read())
-        if qlen < n:
-            assert p1["tx_drop_send_error"] > 0, p1
-        slow.setblocking(False)
-        got = 0
-        try:
-            while True:
-                slow.recv(2000)
-                got += 1
-        except BlockingIOError:
-            pass
-        assert got == p1["tx_packets"], (got, p1)
+        if qlen + 1 < n:
+            assert p1["tx_queue_frames"] > 0, p1  # held in the egress buffer
+        assert p1["tx_packets"] + p1["tx_queue_frames"] == n, p1
+        got = slow.read_all()
+        assert [seq_of(f) for f in got] == list(range(n)), [seq_of(f) for f in got][:20]
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == n and p1["tx_queue_frames"] == 0, p1
+        assert all(v == 0 for k, v in p1.items() if "_drop_" in k), p1
+        assert p1["tx_queue_peak_frames"] > 0, p1
+        slow.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_slow_vm_tiny_buffer_exact_drops():
+    fab = Fabric(2, ["--buffer-kb", "4"])
+    try:
+        a = fab.vm(0, "vmA")
+        slow = SlowVM(fab, 1, "slow")
+        n = 60
+        for i in range(n):
+            a.send(seq_frame(i))
+        wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
+        got = slow.read_all()
+        p1 = fab.show(1)
+        assert p1["tx_queue_frames"] == 0, p1
+        assert p1["tx_drop_buffer"] == n - len(got) > 0, (len(got), p1)
+        assert p1["tx_packets"] == len(got), (len(got), p1)
+        assert p1["tx_queue_peak_bytes"] <= 4096, p1
+        assert all(v == 0 for k, v in p1.items()
+                   if "_drop_" in k and k != "tx_drop_buffer"), p1
+        seqs = [seq_of(f) for f in got]
+        assert seqs == sorted(seqs), seqs        # order kept, losses at the tail
+        slow.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_vanished_vm_does_not_stall():
+    fab = Fabric(3)
+    try:
+        a = fab.vm(0, "vmA")
+        slow = SlowVM(fab, 1, "slow")
+        c = fab.vm(2, "vmC")
+        n = 100
+        for i in range(n):
+            a.send(seq_frame(i))
+        got = [seq_of(c.recv()) for _ in range(n)]  # port 1 blocked, 2 flows
+        assert got == list(range(n)), got
+        wait_until(lambda: accounted(fab, 1, n), what="port1 accounted")
+        assert fab.show(1)["tx_queue_frames"] > 0
+        slow.close()                             # the VM goes away
+        wait_until(lambda: fab.show(1)["tx_queue_frames"] == 0, what="queue drained")
+        p1 = fab.show(1)
+        assert p1["tx_packets"] + p1["tx_drop_no_peer"] == n, p1
+        assert p1["tx_drop_no_peer"] > 0 and p1["tx_drop_send_error"] == 0, p1
+        for i in range(n, n + 10):               # flows on, dropped as no_peer
+            a.send(seq_frame(i))
+        assert [seq_of(c.recv()) for _ in range(10)] == list(range(n, n + 10))
+        wait_until(lambda: fab.show(1)["tx_drop_no_peer"] == p1["tx_drop_no_peer"] + 10,
+                   what="no_peer drops")
         assert fab.alive()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_backpressure_with_rate():
+    fab = Fabric(2, ["--rate-mbps", "10"])     # 1000 B = 0.8 ms
+    try:
+        a = fab.vm(0, "vmA")
+        slow = SlowVM(fab, 1, "slow")
+        n = 100
+        for i in range(n):
+            a.send(seq_frame(i))
+        wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        got = slow.read_all()
+        spread = time.monotonic() - t0 - 0.5     # minus the final quiet wait
+        assert [seq_of(f) for f in got] == list(range(n))
+        # Held frames still leave at line rate once the VM reads.
+        qlen = int(open("/proc/sys/net/unix/max_dgram_qlen").read())
+        held = n - (qlen + 1)
+        if held > 10:
+            assert spread >= 0.9 * (held - 1) * 1000 * 8 / 10e6, spread
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == n and p1["tx_drop_buffer"] == 0, p1
         slow.close()
     finally:
         assert fab.stop() == 0
@@ -577,13 +687,172 @@ def test_preset_peer_and_no_peer():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_preset_peer_created_late_and_restart():
+    fab = None
+    d = tempfile.mkdtemp(prefix="peer", dir="/tmp")
+    try:
+        path = os.path.join(d, "vmB.sock")
+        fab = Fabric(2, ["--peer", "1=" + path])  # the VM is not there yet
+        a = fab.vm(0, "vmA")
+        a.send(frame(BCAST, A, tag=b"1"))
+        wait_tx(fab, 1, 1, "tx_drop_no_peer")
+        for tag in (b"2", b"3"):                 # started; then restarted
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind(path)                         # at the same path
+            s.settimeout(TIMEOUT)
+            a.send(frame(BCAST, A, tag=tag))
+            assert s.recv(100)[14:15] == tag     # connected lazily, no loss
+            s.close()
+            os.unlink(path)
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == 2 and p1["tx_drop_no_peer"] == 1, p1
+        assert p1["peer"] == path
+    finally:
+        if fab:
+            assert fab.stop() == 0
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class FakeQMP:
+    """QEMU's QMP monitor on a unix stream socket: a greeting, then one
+    reply per command line. Records every command. mode: "ok" answers
+    {"return": {}} (after an event, as QEMU may interleave one), "error"
+    answers set_link with an error, "hang" never answers."""
+
+    def __init__(self, path, mode="ok"):
+        self.path, self.mode = path, mode
+        self.cmds = []
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(path)
+        self.srv.listen(4)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b'{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, '
+                             b'"major": 8}, "package": ""}, "capabilities": ["oob"]}}\r\n')
+                buf = b""
+                while True:
+                    try:
+                        chunk = conn.recv(4096)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    buf += chunk
+                    while b"\n" in buf:
+                        line, buf = buf.split(b"\n", 1)
+                        cmd = json.loads(line)
+                        self.cmds.append(cmd)
+                        if self.mode == "hang":
+                            continue
+                        if self.mode == "error" and cmd["execute"] == "set_link":
+                            conn.sendall(b'{"error": {"class": "DeviceNotFound", '
+                                         b'"desc": "Device \'nic9\' not found"}}\r\n')
+                            continue
+                        conn.sendall(b'{"timestamp": {"seconds": 1, "microseconds": 2}, '
+                                     b'"event": "NIC_RX_FILTER_CHANGED", "data": '
+                                     b'{"return": 1, "error": 2}}\r\n')
+                        conn.sendall(b'{"return": {}}\r\n')
+
+    def set_links(self):
+        return [(c["arguments"]["name"], c["arguments"]["up"])
+                for c in self.cmds if c.get("execute") == "set_link"]
+
+    def close(self):
+        self.srv.close()
+
+
+def test_qmp_set_link():
+    d = tempfile.mkdtemp(prefix="qmp", dir="/tmp")
+    try:
+        qmp = FakeQMP(os.path.join(d, "vm1.qmp"))
+        fab = Fabric(3, ["--port-qmp", "1=%s,nic1" % qmp.path])
+        try:
+            assert fab.ctl("set 1 link down") == []
+            assert fab.show(1)["link"] == "down"
+            assert qmp.set_links() == [("nic1", False)], qmp.cmds
+            assert qmp.cmds[0] == {"execute": "qmp_capabilities"}, qmp.cmds
+            r = subprocess.run([FABRIC, "ctl", fab.dir, "set", "port1", "link", "up"],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            assert r.returncode == 0 and r.stdout == "", r
+            assert fab.show(1)["link"] == "up"
+            assert qmp.set_links() == [("nic1", False), ("nic1", True)], qmp.cmds
+            assert [c["execute"] for c in qmp.cmds] == [
+                "qmp_capabilities", "set_link"] * 2, qmp.cmds
+            fab.ctl("set 2 link down")           # no --port-qmp: no QMP
+            fab.ctl("set 1 rate-mbps 5")
+            assert len(qmp.cmds) == 4
+        finally:
+            assert fab.stop() == 0
+        qmp.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_qmp_failures_warn():
+    d = tempfile.mkdtemp(prefix="qmp", dir="/tmp")
+    try:
+        err = FakeQMP(os.path.join(d, "err.qmp"), "error")
+        hang = FakeQMP(os.path.join(d, "hang.qmp"), "hang")
+        fab = Fabric(4, ["--port-qmp", "0=%s,nic0" % os.path.join(d, "none.qmp"),
+                         "--port-qmp", "1=%s,nic9" % err.path,
+                         "--port-qmp", "2=%s,nic2" % hang.path])
+        try:
+            b = fab.vm(3, "vmD")
+            out = fab.ctl("set 0 link down")     # no QMP socket
+            assert len(out) == 1 and out[0].startswith("warning: qmp: "), out
+            assert "No such file" in out[0], out
+            assert fab.show(0)["link"] == "down"
+            out = fab.ctl("set 0 link up")
+            assert len(out) == 1 and out[0].startswith("warning: qmp: "), out
+            assert fab.show(0)["link"] == "up"
+            out = fab.ctl("set 1 link down")     # QMP error reply
+            assert out == ["warning: qmp: set_link: Device 'nic9' not found"], out
+            assert err.set_links() == [("nic9", False)]
+            assert fab.show(1)["link"] == "down"
+            t0 = time.monotonic()
+            out = fab.ctl("set 2 link down")     # QEMU never answers
+            assert time.monotonic() - t0 >= 1.5
+            assert len(out) == 1 and out[0].startswith("warning: qmp: ") and \
+                "timed out" in out[0], out
+            assert fab.show(2)["link"] == "down"
+            r = subprocess.run([FABRIC, "ctl", fab.dir, "set", "0", "link", "down"],
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            assert r.returncode == 0 and r.stdout.startswith("warning: qmp: "), r
+            # The switch still switches.
+            a = fab.vm(2, "vmC")
+            fab.ctl("set 2 link up")
+            a.send(frame(BCAST, A, tag=b"q"))
+            assert b.recv()[14:15] == b"q"
+            assert fab.alive()
+        finally:
+            assert fab.stop() == 0
+        err.close()
+        hang.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_bad_options():
     for args in (["--ports", "2"], ["--dir", "/tmp", "--ports", "0"],
                  ["--dir", "/tmp", "--ports", "2", "--rate-mbps", "x"],
                  ["--dir", "/tmp", "--ports", "2", "--peer", "5=/tmp/x"],
                  ["--dir", "/tmp", "--ports", "2", "--mtu", "10"],
                  ["--dir", "/tmp", "--ports", "2", "--ecn", "5,2,1"],
-                 ["--dir", "/tmp", "--ports", "2", "--bogus", "1"]):
+                 ["--dir", "/tmp", "--ports", "2", "--bogus", "1"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "2=/tmp/q,nic"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=,nic"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,a\"b"],
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "x=/tmp/q,nic"]):
         r = subprocess.run([FABRIC] + args, capture_output=True, timeout=TIMEOUT)
         assert r.returncode == 2, (args, r)
 

@@ -50,6 +50,8 @@ enum ainic_flags {
  * @max_mtu: largest MTU the device accepts
  * @link_speed_mbps: link speed
  * @max_conns: reliable connections the device offers
+ * @min_ring_log2: smallest data ring the device takes, log2 (0: unknown)
+ * @max_ring_log2: largest data ring the device takes, log2 (0: unknown)
  */
 struct ainic_ident {
 	u8 mac[ETH_ALEN];
@@ -65,6 +67,8 @@ struct ainic_ident {
 	u32 max_mtu;
 	u32 link_speed_mbps;
 	u32 max_conns;
+	u8 min_ring_log2;
+	u8 max_ring_log2;
 };
 
 /**

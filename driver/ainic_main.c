@@ -333,6 +333,8 @@ static int ainic_parse_identity(struct ainic_dev *adev,
 	ident->max_mtu = le32_to_cpu(id->max_mtu);
 	ident->link_speed_mbps = le32_to_cpu(id->link_speed_mbps);
 	ident->max_conns = le32_to_cpu(id->max_conns);
+	ident->min_ring_log2 = id->min_ring_log2;
+	ident->max_ring_log2 = id->max_ring_log2;
 	memcpy(ident->mac, id->mac, ETH_ALEN);
 	ainic_copy_id_string(adev, "serial", ident->serial, id->serial,
 			     AINIC_SERIAL_LEN);

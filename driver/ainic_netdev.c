@@ -2,41 +2,24 @@
 /*
  * ainic: the network device of an ainic function.
  *
- * Until the data path exists (AINIC_CAP_DATAPATH and the driver's queues),
- * transmitted frames are dropped and counted; MTU and MAC changes are
- * applied to the device with PORT_CONFIG, and the carrier follows the
- * device's link state.
+ * With AINIC_CAP_DATAPATH (and an MSI-X vector per queue pair) ndo_open
+ * creates the queue pairs (ainic_txrx.c) and ndo_stop destroys them.
+ * Without it, transmitted frames are dropped and counted, as before the
+ * data path existed. MTU and MAC changes are applied to the device with
+ * PORT_CONFIG, and the carrier follows the device's link state.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
+#include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
+#include <net/netdev_queues.h>
 
 #include "ainic.h"
+#include "ainic_ethtool.h"
 #include "ainic_netdev.h"
-
-/**
- * struct ainic_txq_stats - counters of one TX queue
- * @syncp: synchronises readers with the queue's (single) writer
- * @dropped: frames dropped
- */
-struct ainic_txq_stats {
-	struct u64_stats_sync syncp;
-	u64_stats_t dropped;
-};
-
-/**
- * struct ainic_net - netdev private area
- * @adev: device
- * @num_txq: entries in @txq
- * @txq: per TX queue counters, written under the queue's xmit lock
- */
-struct ainic_net {
-	struct ainic_dev *adev;
-	unsigned int num_txq;
-	struct ainic_txq_stats txq[] __counted_by(num_txq);
-};
+#include "ainic_txrx.h"
 
 /* Set the carrier from @adev->link_up. link_lock held. */
 static void ainic_netdev_set_carrier(struct ainic_dev *adev,
@@ -71,10 +54,48 @@ void ainic_netdev_link_update(struct ainic_dev *adev, bool up)
 	spin_unlock_irqrestore(&adev->link_lock, flags);
 }
 
+/* Allocate and start the queue pairs of the current configuration */
+static int ainic_up(struct ainic_net *an)
+{
+	struct ainic_qp *qps;
+	int err;
+
+	err = ainic_qps_alloc(an, an->num_qps, &qps);
+	if (err)
+		return err;
+
+	err = ainic_qps_start(an, qps, an->num_qps);
+	if (err) {
+		ainic_qps_free(an, qps, an->num_qps);
+		return err;
+	}
+
+	return 0;
+}
+
+static void ainic_down(struct ainic_net *an)
+{
+	struct ainic_qp *qps = an->qps;
+	unsigned int nqps = an->nqps;
+
+	ainic_qps_stop(an, qps, nqps);
+	ainic_qps_free(an, qps, nqps);
+}
+
 static int ainic_open(struct net_device *netdev)
 {
 	struct ainic_net *an = netdev_priv(netdev);
 	struct ainic_dev *adev = an->adev;
+	int err;
+
+	if (an->datapath) {
+		err = ainic_up(an);
+		if (err) {
+			netdev_err(netdev, "cannot start the queues: %pe\n",
+				   ERR_PTR(err));
+			return err;
+		}
+	}
 
 	spin_lock_irq(&adev->link_lock);
 	adev->link_up = ainic_link_status(adev);
@@ -90,26 +111,91 @@ static int ainic_stop(struct net_device *netdev)
 	struct ainic_net *an = netdev_priv(netdev);
 	struct ainic_dev *adev = an->adev;
 
-	netif_tx_stop_all_queues(netdev);
+	netif_tx_disable(netdev);
 
 	spin_lock_irq(&adev->link_lock);
 	netif_carrier_off(netdev);
 	spin_unlock_irq(&adev->link_lock);
 
+	if (an->datapath)
+		ainic_down(an);
+
 	return 0;
+}
+
+/**
+ * ainic_netdev_reconfig() - change queue pairs and ring sizes
+ * @an: netdev private area
+ * @nqps: queue pairs
+ * @tx_log2: TX ring size, log2
+ * @rx_log2: RX ring size, log2
+ * @extack: for the error message
+ *
+ * When the netdev is down the settings are only recorded. When it is up
+ * the queues are stopped, freed, and reallocated with the new settings;
+ * if that fails the previous settings are restored. (The queue pairs of
+ * both configurations would share the same MSI-X vectors, so the new ones
+ * cannot be allocated while the old ones run.)
+ *
+ * Context: process, RTNL held.
+ * Return: 0 or a negative errno.
+ */
+int ainic_netdev_reconfig(struct ainic_net *an, unsigned int nqps,
+			  unsigned int tx_log2, unsigned int rx_log2,
+			  struct netlink_ext_ack *extack)
+{
+	unsigned int old_nqps = an->num_qps, old_tx = an->tx_log2;
+	unsigned int old_rx = an->rx_log2;
+	struct net_device *netdev = an->netdev;
+	int err, err2;
+
+	if (!netif_running(netdev)) {
+		err = netif_set_real_num_queues(netdev, nqps, nqps);
+		if (err)
+			return err;
+		an->num_qps = nqps;
+		an->tx_log2 = tx_log2;
+		an->rx_log2 = rx_log2;
+		return 0;
+	}
+
+	netif_tx_disable(netdev);
+	ainic_down(an);
+
+	an->num_qps = nqps;
+	an->tx_log2 = tx_log2;
+	an->rx_log2 = rx_log2;
+	err = ainic_up(an);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "cannot allocate the new queues, previous configuration restored");
+		an->num_qps = old_nqps;
+		an->tx_log2 = old_tx;
+		an->rx_log2 = old_rx;
+		err2 = ainic_up(an);
+		if (err2) {
+			netdev_err(netdev, "cannot restore the queues: %pe; the interface is up without queues\n",
+				   ERR_PTR(err2));
+			return err;
+		}
+	}
+
+	netif_tx_wake_all_queues(netdev);
+	return err;
 }
 
 static netdev_tx_t ainic_start_xmit(struct sk_buff *skb,
 				    struct net_device *netdev)
 {
 	struct ainic_net *an = netdev_priv(netdev);
-	struct ainic_txq_stats *stats;
+	struct ainic_txdrop_stats *stats;
+	unsigned int qi = skb_get_queue_mapping(skb);
 
-	/*
-	 * No data path yet, whatever AINIC_CAP_DATAPATH says: the driver
-	 * creates no queues, so the frame is dropped and counted.
-	 */
-	stats = &an->txq[skb_get_queue_mapping(skb)];
+	if (an->datapath)
+		return ainic_xmit(skb, netdev);
+
+	/* No data path: the device moves no frames; drop and count */
+	stats = &an->txdrop[min(qi, an->num_txdrop - 1)];
 	u64_stats_update_begin(&stats->syncp);
 	u64_stats_inc(&stats->dropped);
 	u64_stats_update_end(&stats->syncp);
@@ -122,19 +208,35 @@ static void ainic_get_stats64(struct net_device *netdev,
 			      struct rtnl_link_stats64 *stats)
 {
 	struct ainic_net *an = netdev_priv(netdev);
-	struct ainic_txq_stats *txq;
+	struct ainic_stats_snap tx = {}, rx = {}, t, r;
+	struct ainic_txdrop_stats *txd;
 	unsigned int i, start;
 	u64 dropped;
 
-	for (i = 0; i < an->num_txq; i++) {
-		txq = &an->txq[i];
+	for (i = 0; i < an->num_txdrop; i++) {
+		txd = &an->txdrop[i];
 		do {
-			start = u64_stats_fetch_begin(&txq->syncp);
-			dropped = u64_stats_read(&txq->dropped);
-		} while (u64_stats_fetch_retry(&txq->syncp, start));
+			start = u64_stats_fetch_begin(&txd->syncp);
+			dropped = u64_stats_read(&txd->dropped);
+		} while (u64_stats_fetch_retry(&txd->syncp, start));
 
 		stats->tx_dropped += dropped;
 	}
+
+	for (i = 0; i < an->max_qps; i++) {
+		ainic_qstats_read(an, i, &t, &r);
+		ainic_stats_add(&tx, &t);
+		ainic_stats_add(&rx, &r);
+	}
+
+	stats->tx_packets = tx.packets;
+	stats->tx_bytes = tx.bytes;
+	stats->tx_dropped += tx.drops;
+	stats->tx_errors = tx.errors;
+	stats->rx_packets = rx.packets;
+	stats->rx_bytes = rx.bytes;
+	stats->rx_dropped = rx.drops + rx.alloc_fail;
+	stats->rx_errors = rx.errors;
 }
 
 static int ainic_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
@@ -163,6 +265,10 @@ static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
 		return err;
 	}
 
+	/*
+	 * RX buffers do not depend on the MTU (a long frame spans several
+	 * buffers, see ainic_txrx.c), so running queues need no change.
+	 */
 	WRITE_ONCE(netdev->mtu, new_mtu);
 	return 0;
 }
@@ -197,22 +303,73 @@ static const struct net_device_ops ainic_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 };
 
-static void ainic_get_drvinfo(struct net_device *netdev,
-			      struct ethtool_drvinfo *info)
+/* Data path parameters and features from the capabilities */
+static int ainic_netdev_init_datapath(struct ainic_net *an)
 {
-	struct ainic_net *an = netdev_priv(netdev);
 	struct ainic_dev *adev = an->adev;
+	struct ainic_ident *id = &adev->ident;
+	struct net_device *netdev = an->netdev;
+	netdev_features_t features = 0;
+	unsigned int i;
 
-	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
-	strscpy(info->fw_version, adev->ident.fw_version,
-		sizeof(info->fw_version));
-	strscpy(info->bus_info, pci_name(adev->pdev), sizeof(info->bus_info));
+	an->max_qps = min(adev->num_qps, id->max_qps);
+	an->datapath = ainic_has_cap(adev, AINIC_CAP_DATAPATH) &&
+		       adev->num_irqs >= 2 && an->max_qps;
+	if (!an->datapath) {
+		if (ainic_has_cap(adev, AINIC_CAP_DATAPATH))
+			netdev_warn(netdev, "no MSI-X vector for queues, data path disabled\n");
+		an->max_qps = 0;
+		return 0;
+	}
+
+	an->num_qps = an->max_qps;
+	an->min_log2 = AINIC_RING_MIN_LOG2;
+	an->max_log2 = AINIC_RING_MAX_LOG2;
+	if (id->min_ring_log2 && id->max_ring_log2 &&
+	    id->min_ring_log2 <= id->max_ring_log2) {
+		an->min_log2 = clamp_t(unsigned int, id->min_ring_log2,
+				       AINIC_RING_MIN_LOG2, AINIC_RING_MAX_LOG2);
+		an->max_log2 = clamp_t(unsigned int, id->max_ring_log2,
+				       an->min_log2, AINIC_RING_MAX_LOG2);
+	}
+	an->tx_log2 = clamp_t(unsigned int, AINIC_RING_DEFAULT_LOG2,
+			      an->min_log2, an->max_log2);
+	an->rx_log2 = an->tx_log2;
+	an->rx_buf_size = min_t(unsigned int, 65536,
+				SKB_WITH_OVERHEAD(PAGE_SIZE -
+						  AINIC_RX_HEADROOM));
+	an->coal_usecs = AINIC_COAL_DEFAULT_USECS;
+
+	an->max_sg = 1;
+	if (ainic_has_cap(adev, AINIC_CAP_TX_SG))
+		an->max_sg = clamp_t(unsigned int, id->max_sg, 1,
+				     MAX_SKB_FRAGS + 1);
+	if (an->max_sg > 1)
+		features |= NETIF_F_SG;
+	if (ainic_has_cap(adev, AINIC_CAP_TX_CSUM))
+		features |= NETIF_F_HW_CSUM;
+	if (ainic_has_cap(adev, AINIC_CAP_TSO | AINIC_CAP_TX_CSUM))
+		features |= NETIF_F_TSO | NETIF_F_TSO6;
+	if (ainic_has_cap(adev, AINIC_CAP_RX_CSUM))
+		features |= NETIF_F_RXCSUM;
+
+	netdev->hw_features |= features;
+	netdev->features |= features;
+	/* TSO hdr_len would have to cover a VLAN tag: not promised by §7.2 */
+	netdev->vlan_features |= features & ~(NETIF_F_TSO | NETIF_F_TSO6);
+	netdev->stat_ops = &ainic_stat_ops;
+
+	an->qstats = kcalloc(an->max_qps, sizeof(*an->qstats), GFP_KERNEL);
+	if (!an->qstats)
+		return -ENOMEM;
+	for (i = 0; i < an->max_qps; i++) {
+		u64_stats_init(&an->qstats[i].tx.syncp);
+		u64_stats_init(&an->qstats[i].txx.syncp);
+		u64_stats_init(&an->qstats[i].rx.syncp);
+	}
+
+	return 0;
 }
-
-static const struct ethtool_ops ainic_ethtool_ops = {
-	.get_drvinfo	= ainic_get_drvinfo,
-	.get_link	= ethtool_op_get_link,
-};
 
 /**
  * ainic_netdev_create() - allocate and register the netdev
@@ -229,19 +386,25 @@ int ainic_netdev_create(struct ainic_dev *adev)
 	unsigned int i;
 	int err;
 
-	netdev = alloc_etherdev_mqs(struct_size(an, txq, nq), nq, nq);
+	netdev = alloc_etherdev_mqs(struct_size(an, txdrop, nq), nq, nq);
 	if (!netdev)
 		return -ENOMEM;
 
 	SET_NETDEV_DEV(netdev, adev->dev);
 	an = netdev_priv(netdev);
 	an->adev = adev;
-	an->num_txq = nq;
+	an->netdev = netdev;
+	an->num_txdrop = nq;
 	for (i = 0; i < nq; i++)
-		u64_stats_init(&an->txq[i].syncp);
+		u64_stats_init(&an->txdrop[i].syncp);
+	err = ainic_netdev_init_datapath(an);
+	if (err) {
+		free_netdev(netdev);
+		return err;
+	}
 
 	netdev->netdev_ops = &ainic_netdev_ops;
-	netdev->ethtool_ops = &ainic_ethtool_ops;
+	ainic_ethtool_set_ops(netdev);
 	netdev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	netdev->min_mtu = adev->ident.min_mtu;
 	netdev->max_mtu = adev->ident.max_mtu;
@@ -255,6 +418,16 @@ int ainic_netdev_create(struct ainic_dev *adev)
 
 	netif_carrier_off(netdev);
 
+	if (an->datapath) {
+		err = netif_set_real_num_queues(netdev, an->num_qps,
+						an->num_qps);
+		if (err) {
+			kfree(an->qstats);
+			free_netdev(netdev);
+			return err;
+		}
+	}
+
 	spin_lock_irq(&adev->link_lock);
 	adev->netdev = netdev;
 	spin_unlock_irq(&adev->link_lock);
@@ -266,6 +439,7 @@ int ainic_netdev_create(struct ainic_dev *adev)
 		spin_lock_irq(&adev->link_lock);
 		adev->netdev = NULL;
 		spin_unlock_irq(&adev->link_lock);
+		kfree(an->qstats);
 		free_netdev(netdev);
 		return err;
 	}
@@ -282,6 +456,7 @@ int ainic_netdev_create(struct ainic_dev *adev)
 void ainic_netdev_destroy(struct ainic_dev *adev)
 {
 	struct net_device *netdev = adev->netdev;
+	struct ainic_net *an = netdev_priv(netdev);
 
 	unregister_netdev(netdev);
 
@@ -289,5 +464,6 @@ void ainic_netdev_destroy(struct ainic_dev *adev)
 	adev->netdev = NULL;
 	spin_unlock_irq(&adev->link_lock);
 
+	kfree(an->qstats);
 	free_netdev(netdev);
 }

@@ -1,0 +1,1127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ainic: data path (uapi/ainic-device.md §7).
+ *
+ * Queue pair n has a TX ring, an RX ring, TX completion queue 2n and RX
+ * completion queue 2n + 1, all in coherent DMA memory, and MSI-X vector
+ * n + 1 with one NAPI instance. The interrupt handler masks the vector
+ * (INTR_MASK) and schedules NAPI; the poll reclaims TX descriptors, then
+ * receives up to its budget, returns the completion slots with the CQ
+ * doorbells, refills the RX ring and unmasks the vector when it is done.
+ *
+ * RX buffers: every buffer is one order-0 page from the queue's page pool;
+ * the device writes at NET_SKB_PAD + NET_IP_ALIGN into it and may use up to
+ * rx_buf_size bytes, which leaves room for struct skb_shared_info so the
+ * first buffer of a frame becomes the skb head (napi_build_skb()). A frame
+ * longer than one buffer (jumbo MTU) spans several consecutive buffers, the
+ * last one flagged EOP; the following buffers are attached as page frags.
+ * The buffer size therefore does not depend on the MTU, and an MTU change
+ * needs no RX reconfiguration.
+ *
+ * TX: one descriptor per mapped piece (linear part, then each frag); the
+ * first carries SOP, nr_frags and the offloads, the last EOP and, in the
+ * driver's bookkeeping, the skb. The device writes one CQE per frame whose
+ * desc_index is the frame's EOP descriptor.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/etherdevice.h>
+#include <linux/interrupt.h>
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <net/netdev_queues.h>
+#include <net/page_pool/helpers.h>
+#include <net/tcp.h>
+
+#include "ainic.h"
+#include "ainic_txrx.h"
+
+/* Stop a TX queue below this many free descriptors, wake it above twice */
+#define AINIC_TX_STOP_THRESH	(MAX_SKB_FRAGS + 2)
+#define AINIC_TX_WAKE_THRESH	(2 * AINIC_TX_STOP_THRESH)
+
+/* Device queues of a queue pair, in creation order (§7.1) */
+enum {
+	AINIC_QP_TXCQ,
+	AINIC_QP_RXCQ,
+	AINIC_QP_TXQ,
+	AINIC_QP_RXQ,
+	AINIC_QP_NUM_QUEUES,
+};
+
+/* ---- statistics ---------------------------------------------------- */
+
+/**
+ * ainic_q_stats_read() - take a consistent snapshot of queue counters
+ * @s: counters
+ * @o: snapshot, overwritten
+ *
+ * Context: any; never sleeps.
+ */
+void ainic_q_stats_read(struct ainic_q_stats *s, struct ainic_stats_snap *o)
+{
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&s->syncp);
+		o->packets = u64_stats_read(&s->packets);
+		o->bytes = u64_stats_read(&s->bytes);
+		o->drops = u64_stats_read(&s->drops);
+		o->errors = u64_stats_read(&s->errors);
+		o->stops = u64_stats_read(&s->stops);
+		o->wakes = u64_stats_read(&s->wakes);
+		o->alloc_fail = u64_stats_read(&s->alloc_fail);
+		o->csum = u64_stats_read(&s->csum);
+		o->tso = u64_stats_read(&s->tso);
+	} while (u64_stats_fetch_retry(&s->syncp, start));
+}
+
+void ainic_stats_add(struct ainic_stats_snap *sum,
+		     const struct ainic_stats_snap *s)
+{
+	sum->packets += s->packets;
+	sum->bytes += s->bytes;
+	sum->drops += s->drops;
+	sum->errors += s->errors;
+	sum->stops += s->stops;
+	sum->wakes += s->wakes;
+	sum->alloc_fail += s->alloc_fail;
+	sum->csum += s->csum;
+	sum->tso += s->tso;
+}
+
+/**
+ * ainic_qstats_read() - counters of one queue pair
+ * @an: netdev private area
+ * @i: queue pair, < @an->max_qps
+ * @tx: TX counters, overwritten
+ * @rx: RX counters, overwritten
+ *
+ * Context: any; never sleeps.
+ */
+void ainic_qstats_read(struct ainic_net *an, unsigned int i,
+		       struct ainic_stats_snap *tx, struct ainic_stats_snap *rx)
+{
+	struct ainic_qstats *qs = &an->qstats[i];
+	struct ainic_stats_snap x;
+
+	ainic_q_stats_read(&qs->tx, tx);
+	ainic_q_stats_read(&qs->txx, &x);
+	ainic_stats_add(tx, &x);
+	ainic_q_stats_read(&qs->rx, rx);
+}
+
+static void ainic_stats_fill_rx(struct netdev_queue_stats_rx *rx,
+				const struct ainic_stats_snap *s)
+{
+	rx->packets = s->packets;
+	rx->bytes = s->bytes;
+	rx->alloc_fail = s->alloc_fail;
+	rx->hw_drops = s->errors;
+	rx->csum_unnecessary = s->csum;
+}
+
+static void ainic_stats_fill_tx(struct netdev_queue_stats_tx *tx,
+				const struct ainic_stats_snap *s)
+{
+	tx->packets = s->packets;
+	tx->bytes = s->bytes;
+	tx->hw_drops = s->errors;
+	tx->needs_csum = s->csum;
+	tx->hw_gso_packets = s->tso;
+	tx->stop = s->stops;
+	tx->wake = s->wakes;
+}
+
+static void ainic_get_queue_stats_rx(struct net_device *netdev, int idx,
+				     struct netdev_queue_stats_rx *rx)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	struct ainic_stats_snap t, r;
+
+	ainic_qstats_read(an, idx, &t, &r);
+	ainic_stats_fill_rx(rx, &r);
+}
+
+static void ainic_get_queue_stats_tx(struct net_device *netdev, int idx,
+				     struct netdev_queue_stats_tx *tx)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	struct ainic_stats_snap t, r;
+
+	ainic_qstats_read(an, idx, &t, &r);
+	ainic_stats_fill_tx(tx, &t);
+}
+
+/* Base: the queue pairs that exist no more (beyond the channel count) */
+static void ainic_get_base_stats(struct net_device *netdev,
+				 struct netdev_queue_stats_rx *rx,
+				 struct netdev_queue_stats_tx *tx)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	struct ainic_stats_snap btx = {}, brx = {}, t, r;
+	unsigned int i;
+
+	for (i = an->num_qps; i < an->max_qps; i++) {
+		ainic_qstats_read(an, i, &t, &r);
+		ainic_stats_add(&btx, &t);
+		ainic_stats_add(&brx, &r);
+	}
+
+	ainic_stats_fill_rx(rx, &brx);
+	ainic_stats_fill_tx(tx, &btx);
+}
+
+const struct netdev_stat_ops ainic_stat_ops = {
+	.get_queue_stats_rx	= ainic_get_queue_stats_rx,
+	.get_queue_stats_tx	= ainic_get_queue_stats_tx,
+	.get_base_stats		= ainic_get_base_stats,
+};
+
+/* ---- admin commands ------------------------------------------------ */
+
+static int ainic_q_create(struct ainic_dev *adev, u8 qtype, u16 qid,
+			  u16 cq_id, u16 vector, unsigned int log2,
+			  dma_addr_t ring, u32 flags, u32 buf_size)
+{
+	struct ainic_admin_cmd cmd = {};
+
+	cmd.hdr.opcode = AINIC_OP_Q_CREATE;
+	cmd.q_create.qtype = qtype;
+	cmd.q_create.log2_entries = log2;
+	cmd.q_create.qid = cpu_to_le16(qid);
+	cmd.q_create.cq_id = cpu_to_le16(cq_id);
+	cmd.q_create.vector = cpu_to_le16(vector);
+	cmd.q_create.ring_addr = cpu_to_le64(ring);
+	cmd.q_create.flags = cpu_to_le32(flags);
+	cmd.q_create.buf_size = cpu_to_le32(buf_size);
+
+	return ainic_admin_exec(&adev->admin, &cmd, NULL);
+}
+
+static int ainic_q_destroy(struct ainic_dev *adev, u8 qtype, u16 qid)
+{
+	struct ainic_admin_cmd cmd = {};
+
+	cmd.hdr.opcode = AINIC_OP_Q_DESTROY;
+	cmd.q_destroy.qtype = qtype;
+	cmd.q_destroy.qid = cpu_to_le16(qid);
+
+	return ainic_admin_exec(&adev->admin, &cmd, NULL);
+}
+
+/* ---- completion queues --------------------------------------------- */
+
+/* The next CQE if the device has written it, else NULL */
+static struct ainic_cqe *ainic_cq_next(struct ainic_cq *cq)
+{
+	struct ainic_cqe *cqe = &cq->ring[cq->head];
+	u8 color = READ_ONCE(cqe->flags) & AINIC_CQE_COLOR;
+
+	if (color != (cq->phase ? AINIC_CQE_COLOR : 0))
+		return NULL;
+
+	/* Read the rest of the entry only after its colour */
+	dma_rmb();
+	return cqe;
+}
+
+static void ainic_cq_advance(struct ainic_cq *cq)
+{
+	cq->head = (cq->head + 1) & cq->mask;
+	if (!cq->head)
+		cq->phase ^= 1;
+}
+
+/* ---- transmit ------------------------------------------------------ */
+
+static u32 ainic_tx_free(const struct ainic_txq *txq)
+{
+	return (READ_ONCE(txq->cons) - READ_ONCE(txq->prod) - 1) & txq->mask;
+}
+
+static void ainic_tx_unmap(struct device *dev, struct ainic_tx_buf *buf)
+{
+	if (!buf->len)
+		return;
+	if (buf->is_head)
+		dma_unmap_single(dev, buf->dma, buf->len, DMA_TO_DEVICE);
+	else
+		dma_unmap_page(dev, buf->dma, buf->len, DMA_TO_DEVICE);
+	buf->len = 0;
+}
+
+/**
+ * ainic_tx_clean() - reclaim the descriptors of completed frames
+ * @qp: queue pair
+ * @budget: NAPI budget, 0 from netpoll
+ *
+ * Context: NAPI (softirq) or netpoll.
+ */
+static void ainic_tx_clean(struct ainic_qp *qp, int budget)
+{
+	struct ainic_dev *adev = qp->an->adev;
+	struct ainic_txq *txq = &qp->txq;
+	struct ainic_cq *cq = &qp->txcq;
+	u32 cons = txq->cons, prod;
+	unsigned int pkts = 0, bytes = 0, errors = 0, ncqe = 0;
+	struct ainic_cqe *cqe;
+
+	while ((cqe = ainic_cq_next(cq))) {
+		u32 last = le16_to_cpu(cqe->desc_index) & txq->mask;
+		bool done;
+
+		if (cqe->status)
+			errors++;
+
+		ainic_cq_advance(cq);
+		ncqe++;
+
+		/*
+		 * The frame's EOP must lie in [cons, prod). Read prod only
+		 * now: xmit may have posted the frame after this poll began.
+		 */
+		prod = READ_ONCE(txq->prod);
+		if (((last - cons) & txq->mask) >= ((prod - cons) & txq->mask)) {
+			netdev_warn_once(qp->an->netdev,
+					 "qp%u: TX completion for descriptor %u outside %u..%u, ignored\n",
+					 qp->idx, last, cons, prod);
+			continue;
+		}
+
+		do {
+			struct ainic_tx_buf *buf = &txq->bufs[cons];
+
+			ainic_tx_unmap(adev->dev, buf);
+			if (buf->skb) {
+				pkts++;
+				bytes += buf->bytes;
+				napi_consume_skb(buf->skb, budget);
+				buf->skb = NULL;
+			}
+			done = cons == last;
+			cons = (cons + 1) & txq->mask;
+		} while (!done);
+	}
+
+	if (!ncqe)
+		return;
+
+	WRITE_ONCE(txq->cons, cons);
+	ainic_wr32(adev, AINIC_REG_DB_TXCQ(qp->idx), cq->head);
+
+	u64_stats_update_begin(&txq->stats->syncp);
+	u64_stats_add(&txq->stats->packets, pkts);
+	u64_stats_add(&txq->stats->bytes, bytes);
+	u64_stats_add(&txq->stats->errors, errors);
+	u64_stats_update_end(&txq->stats->syncp);
+
+	if (!netif_txq_completed_wake(txq->nq, pkts, bytes,
+				      ainic_tx_free(txq),
+				      AINIC_TX_WAKE_THRESH)) {
+		u64_stats_update_begin(&txq->stats->syncp);
+		u64_stats_inc(&txq->stats->wakes);
+		u64_stats_update_end(&txq->stats->syncp);
+	}
+}
+
+static void ainic_tx_xstat_inc(struct ainic_txq *txq, u64_stats_t *ctr)
+{
+	u64_stats_update_begin(&txq->xstats->syncp);
+	u64_stats_inc(ctr);
+	u64_stats_update_end(&txq->xstats->syncp);
+}
+
+/* Fill the offload fields of the SOP descriptor; false if impossible */
+static bool ainic_tx_offloads(struct ainic_txq *txq, struct sk_buff *skb,
+			      struct ainic_tx_desc *sop, u16 *flags,
+			      u32 *wire_bytes)
+{
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return true;
+
+	*flags |= AINIC_TXD_F_CSUM;
+	sop->csum_start = cpu_to_le16(skb_checksum_start_offset(skb));
+	sop->csum_offset = cpu_to_le16(skb->csum_offset);
+	ainic_tx_xstat_inc(txq, &txq->xstats->csum);
+
+	if (!skb_is_gso(skb))
+		return true;
+
+	if (!(skb_shinfo(skb)->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)))
+		return false;
+
+	*flags |= AINIC_TXD_F_TSO;
+	if (skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6)
+		*flags |= AINIC_TXD_F_TSO_IPV6;
+	sop->mss = cpu_to_le16(skb_shinfo(skb)->gso_size);
+	sop->hdr_len = cpu_to_le16(skb_tcp_all_headers(skb));
+	*wire_bytes = skb->len + (skb_shinfo(skb)->gso_segs - 1) *
+		      skb_tcp_all_headers(skb);
+	ainic_tx_xstat_inc(txq, &txq->xstats->tso);
+	return true;
+}
+
+static void ainic_tx_put_desc(struct ainic_txq *txq, u32 idx,
+			      const struct ainic_tx_desc *tmpl, dma_addr_t dma,
+			      u32 len, u16 flags)
+{
+	struct ainic_tx_desc *d = &txq->ring[idx];
+
+	*d = *tmpl;
+	d->addr = cpu_to_le64(dma);
+	d->len = cpu_to_le32(len);
+	d->flags = cpu_to_le16(flags);
+}
+
+/**
+ * ainic_xmit() - ndo_start_xmit with a data path
+ * @skb: frame
+ * @netdev: netdev
+ *
+ * Context: softirq or process with BHs off, under the TX queue's lock.
+ * Return: NETDEV_TX_OK, or NETDEV_TX_BUSY when the ring is full.
+ */
+netdev_tx_t ainic_xmit(struct sk_buff *skb, struct net_device *netdev)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	unsigned int qi = skb_get_queue_mapping(skb);
+	struct ainic_qp *qps = READ_ONCE(an->qps);
+	struct device *dev = an->adev->dev;
+	struct ainic_tx_desc tmpl = {};
+	struct ainic_tx_buf *buf = NULL;
+	unsigned int i, nfrags, ndesc, headlen;
+	u32 first, prod, wire_bytes;
+	struct ainic_txq *txq;
+	u16 flags = 0;
+	dma_addr_t dma;
+
+	if (unlikely(!qps || qi >= an->nqps)) {
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
+	txq = &qps[qi].txq;
+
+	if (skb_shinfo(skb)->nr_frags + 1 > an->max_sg &&
+	    skb_linearize(skb))
+		goto drop;
+
+	headlen = skb_headlen(skb);
+	nfrags = skb_shinfo(skb)->nr_frags;
+	ndesc = nfrags + !!headlen;
+	if (unlikely(!ndesc || ndesc > an->max_sg))
+		goto drop;
+
+	if (unlikely(ainic_tx_free(txq) < ndesc)) {
+		/* Stops, then restarts if a completion freed room meanwhile */
+		netif_txq_try_stop(txq->nq, ainic_tx_free(txq),
+				   AINIC_TX_WAKE_THRESH);
+		ainic_tx_xstat_inc(txq, &txq->xstats->stops);
+		ainic_wr32(an->adev, AINIC_REG_DB_TXQ(qi), txq->prod);
+		return NETDEV_TX_BUSY;
+	}
+
+	wire_bytes = max_t(u32, skb->len, ETH_ZLEN);
+	if (!ainic_tx_offloads(txq, skb, &tmpl, &flags, &wire_bytes))
+		goto drop;
+	tmpl.nr_frags = cpu_to_le16(ndesc);
+	flags |= AINIC_TXD_F_SOP;
+
+	first = txq->prod;
+	prod = first;
+	if (headlen) {
+		dma = dma_map_single(dev, skb->data, headlen, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma))
+			goto unwind;
+		buf = &txq->bufs[prod];
+		buf->dma = dma;
+		buf->len = headlen;
+		buf->is_head = true;
+		if (ndesc == 1)
+			flags |= AINIC_TXD_F_EOP;
+		ainic_tx_put_desc(txq, prod, &tmpl, dma, headlen, flags);
+		memset(&tmpl, 0, sizeof(tmpl));
+		flags = 0;
+		prod = (prod + 1) & txq->mask;
+	}
+
+	for (i = 0; i < nfrags; i++) {
+		const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+		u32 len = skb_frag_size(frag);
+
+		dma = skb_frag_dma_map(dev, frag, 0, len, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, dma))
+			goto unwind;
+		buf = &txq->bufs[prod];
+		buf->dma = dma;
+		buf->len = len;
+		buf->is_head = false;
+		if (i == nfrags - 1)
+			flags |= AINIC_TXD_F_EOP;
+		ainic_tx_put_desc(txq, prod, &tmpl, dma, len, flags);
+		memset(&tmpl, 0, sizeof(tmpl));
+		flags = 0;
+		prod = (prod + 1) & txq->mask;
+	}
+
+	buf->skb = skb;
+	buf->bytes = wire_bytes;
+	skb_tx_timestamp(skb);
+
+	/* Descriptors are visible before the producer index moves */
+	WRITE_ONCE(txq->prod, prod);
+
+	if (!netif_txq_maybe_stop(txq->nq, ainic_tx_free(txq),
+				  AINIC_TX_STOP_THRESH, AINIC_TX_WAKE_THRESH))
+		ainic_tx_xstat_inc(txq, &txq->xstats->stops);
+
+	if (__netdev_tx_sent_queue(txq->nq, wire_bytes, netdev_xmit_more()))
+		ainic_wr32(an->adev, AINIC_REG_DB_TXQ(qi), prod);
+
+	return NETDEV_TX_OK;
+
+unwind:
+	while (first != prod) {
+		ainic_tx_unmap(dev, &txq->bufs[first]);
+		first = (first + 1) & txq->mask;
+	}
+drop:
+	dev_kfree_skb_any(skb);
+	ainic_tx_xstat_inc(txq, &txq->xstats->drops);
+	/* Frames queued with xmit_more before this one must still go */
+	ainic_wr32(an->adev, AINIC_REG_DB_TXQ(qi), txq->prod);
+	return NETDEV_TX_OK;
+}
+
+/* Unmap and free whatever the device did not complete; queue stopped */
+static void ainic_tx_purge(struct ainic_qp *qp)
+{
+	struct ainic_txq *txq = &qp->txq;
+	u32 i;
+
+	if (!txq->bufs)
+		return;
+
+	for (i = 0; i <= txq->mask; i++) {
+		struct ainic_tx_buf *buf = &txq->bufs[i];
+
+		ainic_tx_unmap(qp->an->adev->dev, buf);
+		if (buf->skb) {
+			dev_kfree_skb_any(buf->skb);
+			buf->skb = NULL;
+		}
+	}
+	txq->prod = 0;
+	txq->cons = 0;
+	if (txq->nq)
+		netdev_tx_reset_queue(txq->nq);
+}
+
+/* ---- receive ------------------------------------------------------- */
+
+/**
+ * ainic_rx_refill() - post free buffers and ring the RX doorbell
+ * @qp: queue pair
+ *
+ * Context: NAPI, or process context before NAPI is enabled.
+ * Return: buffers posted in the ring after the refill.
+ */
+static u32 ainic_rx_refill(struct ainic_qp *qp)
+{
+	struct ainic_net *an = qp->an;
+	struct ainic_rxq *rxq = &qp->rxq;
+	u32 prod = rxq->prod, n = 0;
+
+	while (((rxq->cons - prod - 1) & rxq->mask) != 0) {
+		struct ainic_rx_desc *d = &rxq->ring[prod];
+		struct page *page;
+
+		page = page_pool_dev_alloc_pages(rxq->pp);
+		if (!page) {
+			u64_stats_update_begin(&rxq->stats->syncp);
+			u64_stats_inc(&rxq->stats->alloc_fail);
+			u64_stats_update_end(&rxq->stats->syncp);
+			break;
+		}
+		rxq->pages[prod] = page;
+		d->addr = cpu_to_le64(page_pool_get_dma_addr(page) +
+				      AINIC_RX_HEADROOM);
+		d->len = cpu_to_le32(an->rx_buf_size);
+		d->rsvd = 0;
+		prod = (prod + 1) & rxq->mask;
+		n++;
+	}
+
+	if (n) {
+		rxq->prod = prod;
+		ainic_wr32(an->adev, AINIC_REG_DB_RXQ(qp->idx), prod);
+	}
+
+	return (rxq->prod - rxq->cons) & rxq->mask;
+}
+
+/* Add one received buffer to the frame being assembled */
+static void ainic_rx_add_buf(struct ainic_qp *qp, struct page *page, u32 len)
+{
+	struct ainic_rxq *rxq = &qp->rxq;
+	struct sk_buff *skb = rxq->skb;
+
+	if (rxq->skb_err)
+		goto drop;
+
+	if (!skb) {
+		skb = napi_build_skb(page_address(page), PAGE_SIZE);
+		if (unlikely(!skb)) {
+			u64_stats_update_begin(&rxq->stats->syncp);
+			u64_stats_inc(&rxq->stats->alloc_fail);
+			u64_stats_update_end(&rxq->stats->syncp);
+			goto drop_err;
+		}
+		skb_mark_for_recycle(skb);
+		skb_reserve(skb, AINIC_RX_HEADROOM);
+		__skb_put(skb, len);
+		rxq->skb = skb;
+		return;
+	}
+
+	if (skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)
+		goto drop_err;
+
+	skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page,
+			AINIC_RX_HEADROOM, len, PAGE_SIZE);
+	return;
+
+drop_err:
+	rxq->skb_err = true;
+drop:
+	page_pool_put_full_page(rxq->pp, page, true);
+}
+
+/**
+ * ainic_rx_clean() - receive frames from the RX completion queue
+ * @qp: queue pair
+ * @budget: most frames to pass up
+ *
+ * Context: NAPI.
+ * Return: frames completed (passed up or dropped).
+ */
+static int ainic_rx_clean(struct ainic_qp *qp, int budget)
+{
+	struct ainic_net *an = qp->an;
+	struct net_device *netdev = an->netdev;
+	struct ainic_rxq *rxq = &qp->rxq;
+	struct ainic_cq *cq = &qp->rxcq;
+	unsigned int pkts = 0, bytes = 0, drops = 0, errors = 0, csum = 0;
+	unsigned int ncqe = 0;
+	struct ainic_cqe *cqe;
+	int done = 0;
+
+	while (done < budget && (cqe = ainic_cq_next(cq))) {
+		u32 idx = le16_to_cpu(cqe->desc_index) & rxq->mask;
+		u16 cflags = le16_to_cpu(cqe->cflags);
+		u32 len = le32_to_cpu(cqe->len);
+		struct page *page;
+		struct sk_buff *skb;
+
+		ainic_cq_advance(cq);
+		ncqe++;
+
+		page = rxq->pages[idx];
+		if (unlikely(idx != rxq->cons || !page)) {
+			netdev_warn_once(netdev,
+					 "qp%u: RX completion for buffer %u, expected %u\n",
+					 qp->idx, idx, rxq->cons);
+			errors++;
+			continue;
+		}
+		rxq->pages[idx] = NULL;
+		rxq->cons = (idx + 1) & rxq->mask;
+
+		if (unlikely(cqe->status || !len || len > an->rx_buf_size)) {
+			errors++;
+			rxq->skb_err = true;
+			page_pool_put_full_page(rxq->pp, page, true);
+		} else {
+			page_pool_dma_sync_for_cpu(rxq->pp, page,
+						   AINIC_RX_HEADROOM, len);
+			ainic_rx_add_buf(qp, page, len);
+		}
+
+		if (!(cflags & AINIC_CQE_F_EOP))
+			continue;
+
+		done++;
+		skb = rxq->skb;
+		rxq->skb = NULL;
+		if (unlikely(rxq->skb_err)) {
+			rxq->skb_err = false;
+			drops++;
+			if (skb)
+				napi_consume_skb(skb, budget);
+			continue;
+		}
+
+		if ((cflags & AINIC_CQE_F_CSUM_OK) &&
+		    (netdev->features & NETIF_F_RXCSUM)) {
+			skb->ip_summed = CHECKSUM_UNNECESSARY;
+			csum++;
+		}
+		pkts++;
+		bytes += skb->len;
+		skb_record_rx_queue(skb, qp->idx);
+		skb->protocol = eth_type_trans(skb, netdev);
+		napi_gro_receive(&qp->napi, skb);
+	}
+
+	if (ncqe)
+		ainic_wr32(an->adev, AINIC_REG_DB_RXCQ(qp->idx), cq->head);
+
+	if (pkts || drops || errors) {
+		u64_stats_update_begin(&rxq->stats->syncp);
+		u64_stats_add(&rxq->stats->packets, pkts);
+		u64_stats_add(&rxq->stats->bytes, bytes);
+		u64_stats_add(&rxq->stats->drops, drops);
+		u64_stats_add(&rxq->stats->errors, errors);
+		u64_stats_add(&rxq->stats->csum, csum);
+		u64_stats_update_end(&rxq->stats->syncp);
+	}
+
+	return done;
+}
+
+/* Return every posted buffer and any partial frame; NAPI disabled */
+static void ainic_rx_purge(struct ainic_qp *qp)
+{
+	struct ainic_rxq *rxq = &qp->rxq;
+	u32 i;
+
+	if (rxq->skb) {
+		dev_kfree_skb_any(rxq->skb);
+		rxq->skb = NULL;
+	}
+	rxq->skb_err = false;
+
+	if (!rxq->pages)
+		return;
+
+	for (i = 0; i <= rxq->mask; i++) {
+		if (rxq->pages[i]) {
+			page_pool_put_full_page(rxq->pp, rxq->pages[i], false);
+			rxq->pages[i] = NULL;
+		}
+	}
+	rxq->prod = 0;
+	rxq->cons = 0;
+}
+
+/* ---- NAPI and interrupts ------------------------------------------- */
+
+static int ainic_poll(struct napi_struct *napi, int budget)
+{
+	struct ainic_qp *qp = container_of(napi, struct ainic_qp, napi);
+	struct ainic_dev *adev = qp->an->adev;
+	int work;
+
+	ainic_tx_clean(qp, budget);
+	if (!budget)
+		return 0;
+
+	work = ainic_rx_clean(qp, budget);
+
+	/* An empty RX ring stalls the queue: poll again until refilled */
+	if (!ainic_rx_refill(qp))
+		return budget;
+
+	if (work < budget) {
+		if (napi_complete_done(napi, work))
+			ainic_wr32(adev, AINIC_REG_INTR_MASK(qp->vector), 0);
+		return work;
+	}
+
+	return budget;
+}
+
+static irqreturn_t ainic_qp_irq(int irq, void *data)
+{
+	struct ainic_qp *qp = data;
+
+	ainic_wr32(qp->an->adev, AINIC_REG_INTR_MASK(qp->vector), 1);
+	napi_schedule_irqoff(&qp->napi);
+
+	return IRQ_HANDLED;
+}
+
+/* ---- allocation ---------------------------------------------------- */
+
+static void *ainic_ring_alloc(struct device *dev, u32 entries, size_t esize,
+			      dma_addr_t *dma)
+{
+	return dma_alloc_coherent(dev, entries * esize, dma, GFP_KERNEL);
+}
+
+static void ainic_qp_free(struct ainic_net *an, struct ainic_qp *qp)
+{
+	struct device *dev = an->adev->dev;
+	u32 ntx = qp->txq.mask + 1, nrx = qp->rxq.mask + 1;
+
+	ainic_tx_purge(qp);
+	ainic_rx_purge(qp);
+
+	if (qp->irq_requested) {
+		irq_update_affinity_hint(qp->irq, NULL);
+		free_irq(qp->irq, qp);
+		qp->irq_requested = false;
+	}
+	if (qp->rxq.pp)
+		page_pool_destroy(qp->rxq.pp);
+	if (qp->napi.poll)
+		netif_napi_del(&qp->napi);
+	kvfree(qp->rxq.pages);
+	kvfree(qp->txq.bufs);
+	if (qp->rxcq.ring)
+		dma_free_coherent(dev, nrx * sizeof(struct ainic_cqe),
+				  qp->rxcq.ring, qp->rxcq.dma);
+	if (qp->rxq.ring)
+		dma_free_coherent(dev, nrx * sizeof(struct ainic_rx_desc),
+				  qp->rxq.ring, qp->rxq.dma);
+	if (qp->txcq.ring)
+		dma_free_coherent(dev, ntx * sizeof(struct ainic_cqe),
+				  qp->txcq.ring, qp->txcq.dma);
+	if (qp->txq.ring)
+		dma_free_coherent(dev, ntx * sizeof(struct ainic_tx_desc),
+				  qp->txq.ring, qp->txq.dma);
+}
+
+static int ainic_qp_alloc(struct ainic_net *an, struct ainic_qp *qp,
+			  unsigned int idx)
+{
+	struct ainic_dev *adev = an->adev;
+	struct device *dev = adev->dev;
+	struct net_device *netdev = an->netdev;
+	u32 ntx = 1U << an->tx_log2, nrx = 1U << an->rx_log2;
+	struct page_pool_params pp = {
+		.flags		= PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.order		= 0,
+		.pool_size	= nrx,
+		.nid		= dev_to_node(dev),
+		.dev		= dev,
+		.napi		= &qp->napi,
+		.netdev		= netdev,
+		.queue_idx	= idx,
+		.dma_dir	= DMA_FROM_DEVICE,
+		.offset		= AINIC_RX_HEADROOM,
+		.max_len	= an->rx_buf_size,
+	};
+	int cpu, err;
+
+	qp->an = an;
+	qp->idx = idx;
+	qp->vector = AINIC_VEC_QP(idx);
+	qp->txq.mask = ntx - 1;
+	qp->rxq.mask = nrx - 1;
+	qp->txcq.mask = ntx - 1;
+	qp->rxcq.mask = nrx - 1;
+	qp->txcq.phase = 1;
+	qp->rxcq.phase = 1;
+	qp->txq.stats = &an->qstats[idx].tx;
+	qp->txq.xstats = &an->qstats[idx].txx;
+	qp->rxq.stats = &an->qstats[idx].rx;
+	qp->txq.nq = netdev_get_tx_queue(netdev, idx);
+
+	qp->txq.ring = ainic_ring_alloc(dev, ntx, sizeof(struct ainic_tx_desc),
+					&qp->txq.dma);
+	qp->txcq.ring = ainic_ring_alloc(dev, ntx, sizeof(struct ainic_cqe),
+					 &qp->txcq.dma);
+	qp->rxq.ring = ainic_ring_alloc(dev, nrx, sizeof(struct ainic_rx_desc),
+					&qp->rxq.dma);
+	qp->rxcq.ring = ainic_ring_alloc(dev, nrx, sizeof(struct ainic_cqe),
+					 &qp->rxcq.dma);
+	qp->txq.bufs = kvcalloc(ntx, sizeof(*qp->txq.bufs), GFP_KERNEL);
+	qp->rxq.pages = kvcalloc(nrx, sizeof(*qp->rxq.pages), GFP_KERNEL);
+	if (!qp->txq.ring || !qp->txcq.ring || !qp->rxq.ring ||
+	    !qp->rxcq.ring || !qp->txq.bufs || !qp->rxq.pages)
+		return -ENOMEM;
+
+	qp->rxq.pp = page_pool_create(&pp);
+	if (IS_ERR(qp->rxq.pp)) {
+		err = PTR_ERR(qp->rxq.pp);
+		qp->rxq.pp = NULL;
+		return err;
+	}
+
+	netif_napi_add(netdev, &qp->napi, ainic_poll);
+
+	qp->irq = pci_irq_vector(adev->pdev, qp->vector);
+	if (qp->irq < 0)
+		return qp->irq;
+	snprintf(qp->irq_name, sizeof(qp->irq_name), "%s-qp%u",
+		 netdev->name, idx);
+	err = request_irq(qp->irq, ainic_qp_irq, 0, qp->irq_name, qp);
+	if (err)
+		return err;
+	qp->irq_requested = true;
+	netif_napi_set_irq(&qp->napi, qp->irq);
+
+	cpu = cpumask_local_spread(idx, dev_to_node(dev));
+	irq_update_affinity_hint(qp->irq, cpumask_of(cpu));
+
+	return 0;
+}
+
+/**
+ * ainic_qps_alloc() - allocate queue pairs and their vectors
+ * @an: netdev private area; ring sizes from @an
+ * @nqps: queue pairs
+ * @qps_out: the array, for ainic_qps_start() and ainic_qps_free()
+ *
+ * Allocates rings, buffers bookkeeping, page pools, NAPI instances and
+ * interrupts; the device is not told yet.
+ *
+ * Context: process, RTNL held.
+ * Return: 0 or a negative errno (nothing left allocated).
+ */
+int ainic_qps_alloc(struct ainic_net *an, unsigned int nqps,
+		    struct ainic_qp **qps_out)
+{
+	struct ainic_qp *qps;
+	unsigned int i;
+	int err;
+
+	qps = kcalloc(nqps, sizeof(*qps), GFP_KERNEL);
+	if (!qps)
+		return -ENOMEM;
+
+	for (i = 0; i < nqps; i++) {
+		err = ainic_qp_alloc(an, &qps[i], i);
+		if (err) {
+			netdev_err(an->netdev, "cannot allocate queue pair %u: %pe\n",
+				   i, ERR_PTR(err));
+			ainic_qps_free(an, qps, i + 1);
+			return err;
+		}
+	}
+
+	*qps_out = qps;
+	return 0;
+}
+
+/**
+ * ainic_qps_free() - free queue pairs
+ * @an: netdev private area
+ * @qps: from ainic_qps_alloc(), stopped
+ * @nqps: entries in @qps
+ *
+ * Their counters stay in @an->qstats.
+ *
+ * Context: process, RTNL held.
+ */
+void ainic_qps_free(struct ainic_net *an, struct ainic_qp *qps,
+		    unsigned int nqps)
+{
+	unsigned int i;
+
+	if (!qps)
+		return;
+
+	if (an->qps == qps) {
+		WRITE_ONCE(an->qps, NULL);
+		an->nqps = 0;
+	}
+
+	for (i = 0; i < nqps; i++)
+		ainic_qp_free(an, &qps[i]);
+	kfree(qps);
+}
+
+static void ainic_qp_set_coalesce(struct ainic_net *an, struct ainic_qp *qp)
+{
+	struct ainic_dev *adev = an->adev;
+
+	if (!ainic_has_cap(adev, AINIC_CAP_INTR_MODERATION))
+		return;
+	ainic_wr32(adev, AINIC_REG_INTR_COAL_USECS(qp->vector),
+		   an->coal_usecs);
+	ainic_wr32(adev, AINIC_REG_INTR_COAL_FRAMES(qp->vector),
+		   an->coal_frames);
+}
+
+/**
+ * ainic_qps_set_coalesce() - apply the moderation settings to the vectors
+ * @an: netdev private area
+ *
+ * Context: process, RTNL held.
+ */
+void ainic_qps_set_coalesce(struct ainic_net *an)
+{
+	unsigned int i;
+
+	for (i = 0; an->qps && i < an->nqps; i++)
+		ainic_qp_set_coalesce(an, &an->qps[i]);
+}
+
+static int ainic_qp_create(struct ainic_net *an, struct ainic_qp *qp)
+{
+	struct ainic_dev *adev = an->adev;
+	u16 n = qp->idx;
+	int err = 0;
+
+	while (!err && qp->created < AINIC_QP_NUM_QUEUES) {
+		switch (qp->created) {
+		case AINIC_QP_TXCQ:
+			err = ainic_q_create(adev, AINIC_QTYPE_CQ, 2 * n, 0,
+					     qp->vector, an->tx_log2,
+					     qp->txcq.dma,
+					     AINIC_Q_F_IRQ_ENABLE, 0);
+			break;
+		case AINIC_QP_RXCQ:
+			err = ainic_q_create(adev, AINIC_QTYPE_CQ, 2 * n + 1, 0,
+					     qp->vector, an->rx_log2,
+					     qp->rxcq.dma,
+					     AINIC_Q_F_IRQ_ENABLE, 0);
+			break;
+		case AINIC_QP_TXQ:
+			err = ainic_q_create(adev, AINIC_QTYPE_TXQ, n, 2 * n, 0,
+					     an->tx_log2, qp->txq.dma, 0, 0);
+			break;
+		case AINIC_QP_RXQ:
+			err = ainic_q_create(adev, AINIC_QTYPE_RXQ, n, 2 * n + 1,
+					     0, an->rx_log2, qp->rxq.dma, 0,
+					     an->rx_buf_size);
+			break;
+		}
+		if (!err)
+			qp->created++;
+	}
+
+	if (err)
+		netdev_err(an->netdev, "qp%u: Q_CREATE of queue %u failed: %pe\n",
+			   n, qp->created, ERR_PTR(err));
+	return err;
+}
+
+static void ainic_qp_destroy(struct ainic_net *an, struct ainic_qp *qp)
+{
+	static const u8 qtype[AINIC_QP_NUM_QUEUES] = {
+		[AINIC_QP_TXCQ] = AINIC_QTYPE_CQ,
+		[AINIC_QP_RXCQ] = AINIC_QTYPE_CQ,
+		[AINIC_QP_TXQ] = AINIC_QTYPE_TXQ,
+		[AINIC_QP_RXQ] = AINIC_QTYPE_RXQ,
+	};
+	u16 qid[AINIC_QP_NUM_QUEUES] = {
+		[AINIC_QP_TXCQ] = 2 * qp->idx,
+		[AINIC_QP_RXCQ] = 2 * qp->idx + 1,
+		[AINIC_QP_TXQ] = qp->idx,
+		[AINIC_QP_RXQ] = qp->idx,
+	};
+	int err;
+
+	while (qp->created) {
+		qp->created--;
+		err = ainic_q_destroy(an->adev, qtype[qp->created],
+				      qid[qp->created]);
+		if (err && ainic_present(an->adev))
+			netdev_err(an->netdev, "qp%u: Q_DESTROY of queue %u failed: %pe\n",
+				   qp->idx, qp->created, ERR_PTR(err));
+	}
+}
+
+/**
+ * ainic_qps_start() - create the device queues and start the queue pairs
+ * @an: netdev private area
+ * @qps: from ainic_qps_alloc()
+ * @nqps: entries in @qps
+ *
+ * Creates the queues in the order of §7.1, posts RX buffers, enables NAPI,
+ * unmasks the vectors and publishes @qps for xmit and statistics. On
+ * failure everything done is undone; @qps stays allocated.
+ *
+ * Context: process, RTNL held.
+ * Return: 0 or a negative errno.
+ */
+int ainic_qps_start(struct ainic_net *an, struct ainic_qp *qps,
+		    unsigned int nqps)
+{
+	struct net_device *netdev = an->netdev;
+	unsigned int i;
+	int err;
+
+	err = netif_set_real_num_queues(netdev, nqps, nqps);
+	if (err)
+		return err;
+
+	for (i = 0; i < nqps; i++) {
+		struct ainic_qp *qp = &qps[i];
+
+		err = ainic_qp_create(an, qp);
+		if (err)
+			goto err_stop;
+
+		if (!ainic_rx_refill(qp)) {
+			netdev_err(netdev, "qp%u: cannot post RX buffers\n", i);
+			err = -ENOMEM;
+			goto err_stop;
+		}
+
+		ainic_qp_set_coalesce(an, qp);
+		napi_enable(&qp->napi);
+		qp->napi_enabled = true;
+		netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_TX,
+				     &qp->napi);
+		netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_RX,
+				     &qp->napi);
+		ainic_wr32(an->adev, AINIC_REG_INTR_MASK(qp->vector), 0);
+	}
+
+	an->nqps = nqps;
+	WRITE_ONCE(an->qps, qps);
+
+	return 0;
+
+err_stop:
+	ainic_qps_stop(an, qps, nqps);
+	return err;
+}
+
+/**
+ * ainic_qps_stop() - stop the queue pairs and destroy the device queues
+ * @an: netdev private area
+ * @qps: started (or partly started) queue pairs
+ * @nqps: entries in @qps
+ *
+ * The TX queues must be stopped (netif_tx_disable()) before. The buffers
+ * are released by ainic_qps_free().
+ *
+ * Context: process, RTNL held.
+ */
+void ainic_qps_stop(struct ainic_net *an, struct ainic_qp *qps,
+		    unsigned int nqps)
+{
+	struct net_device *netdev = an->netdev;
+	unsigned int i;
+
+	if (!qps)
+		return;
+
+	for (i = 0; i < nqps; i++) {
+		struct ainic_qp *qp = &qps[i];
+
+		ainic_wr32(an->adev, AINIC_REG_INTR_MASK(qp->vector), 1);
+		if (qp->napi_enabled) {
+			netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_TX,
+					     NULL);
+			netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_RX,
+					     NULL);
+			napi_disable(&qp->napi);
+			qp->napi_enabled = false;
+		}
+	}
+
+	for (i = nqps; i-- > 0;)
+		ainic_qp_destroy(an, &qps[i]);
+
+	for (i = 0; i < nqps; i++)
+		if (qps[i].irq_requested)
+			synchronize_irq(qps[i].irq);
+}

@@ -13,6 +13,7 @@
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
+#include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/pcie.h"
@@ -27,6 +28,16 @@
 
 #define TYPE_AINIC "ainic"
 OBJECT_DECLARE_SIMPLE_TYPE(AinicState, AINIC)
+
+/*
+ * Offloads set only as the core implements them (tests/unit). The data path
+ * keeps its own reentrancy-guarded bottom halves for TX rescheduling and for
+ * offering held RX frames again.
+ */
+#define AINIC_CAPS_DATAPATH     (AINIC_CAP_DATAPATH | AINIC_CAP_TX_SG | \
+                                 AINIC_CAP_TX_CSUM | AINIC_CAP_TSO | \
+                                 AINIC_CAP_RX_CSUM | \
+                                 AINIC_CAP_INTR_MODERATION | AINIC_CAP_JUMBO)
 
 /* BAR2: MSI-X table at 0, PBA at 0x800 (§1); 65 vectors fit below 0x800 */
 #define AINIC_MSIX_BAR_SIZE     0x1000
@@ -47,6 +58,11 @@ struct AinicState {
     uint16_t queues;
     char *serial;
     uint32_t if_version;
+
+    QEMUBH *tx_bh;              /* TX queues over their budget */
+    QEMUBH *rx_bh;              /* RX room: flush held frames */
+    uint64_t tx_pending;        /* bit n: queue pair n */
+    bool tx_resume;             /* the peer drained its queue */
 
     AinicCore core;
 };
@@ -162,7 +178,19 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
         trace_ainic_link(a);
         break;
     case AINIC_TRACE_RX_DROP:
-        trace_ainic_rx_drop(a);
+        trace_ainic_rx_drop(a, b);
+        break;
+    case AINIC_TRACE_TX_FRAME:
+        trace_ainic_tx_frame(a, b, c);
+        break;
+    case AINIC_TRACE_TX_ERROR:
+        trace_ainic_tx_error(a, b, c);
+        break;
+    case AINIC_TRACE_RX_FRAME:
+        trace_ainic_rx_frame(a, b, c);
+        break;
+    case AINIC_TRACE_RX_HOLD:
+        trace_ainic_rx_hold(a, b);
         break;
     }
 }
@@ -197,12 +225,63 @@ static void ainic_timer_free(void *opaque, AinicTimer *t)
     timer_free((QEMUTimer *)t);
 }
 
+/* The peer took the frames it had queued: resume TX from the guarded BH */
+static void ainic_tx_sent(NetClientState *nc, ssize_t ret)
+{
+    AinicState *s = qemu_get_nic_opaque(nc);
+
+    s->tx_resume = true;
+    qemu_bh_schedule(s->tx_bh);
+}
+
 static int ainic_send_frame(void *opaque, const void *buf, size_t len)
 {
     AinicState *s = opaque;
 
-    qemu_send_packet(qemu_get_queue(s->nic), buf, len);
-    return 0;
+    /* 0: the peer is busy and queued (copied) the frame; wait for sent_cb */
+    return qemu_send_packet_async(qemu_get_queue(s->nic), buf, len,
+                                  ainic_tx_sent) == 0 ? 1 : 0;
+}
+
+static void ainic_schedule_tx(void *opaque, unsigned qp)
+{
+    AinicState *s = opaque;
+
+    s->tx_pending |= 1ull << qp;
+    qemu_bh_schedule(s->tx_bh);
+}
+
+static void ainic_rx_ready(void *opaque)
+{
+    AinicState *s = opaque;
+
+    qemu_bh_schedule(s->rx_bh);
+}
+
+/* Guarded BH: TX work the doorbell left for later (bounded per run) */
+static void ainic_tx_bh(void *opaque)
+{
+    AinicState *s = opaque;
+    uint64_t pending = s->tx_pending;
+    unsigned qp;
+
+    s->tx_pending = 0;
+    if (s->tx_resume) {
+        s->tx_resume = false;
+        ainic_core_tx_resume(&s->core);
+    }
+    while (pending) {
+        qp = ctz64(pending);
+        pending &= pending - 1;
+        ainic_core_tx_process(&s->core, qp);
+    }
+}
+
+static void ainic_rx_bh(void *opaque)
+{
+    AinicState *s = opaque;
+
+    qemu_flush_queued_packets(qemu_get_queue(s->nic));
 }
 
 static const AinicCoreOps ainic_core_ops = {
@@ -217,6 +296,8 @@ static const AinicCoreOps ainic_core_ops = {
     .timer_del = ainic_timer_del,
     .timer_free = ainic_timer_free,
     .send_frame = ainic_send_frame,
+    .schedule_tx = ainic_schedule_tx,
+    .rx_ready = ainic_rx_ready,
 };
 
 /* ---- BAR0 ---------------------------------------------------------- */
@@ -270,19 +351,30 @@ static void ainic_set_link_status(NetClientState *nc)
     ainic_update_link(qemu_get_nic_opaque(nc));
 }
 
+static bool ainic_can_receive(NetClientState *nc)
+{
+    AinicState *s = qemu_get_nic_opaque(nc);
+
+    return ainic_core_can_receive(&s->core);
+}
+
+/*
+ * 0 tells the net layer to hold this frame and the ones after it until
+ * ainic_rx_bh() flushes the queue (the core calls rx_ready when the driver
+ * posts buffers or returns CQ slots): backpressure to the fabric.
+ */
 static ssize_t ainic_receive(NetClientState *nc, const uint8_t *buf,
                              size_t size)
 {
     AinicState *s = qemu_get_nic_opaque(nc);
 
-    /* Frames are taken and counted as dropped until the data path exists */
-    ainic_core_receive(&s->core, buf, size);
-    return size;
+    return ainic_core_receive(&s->core, buf, size) ? size : 0;
 }
 
 static NetClientInfo ainic_net_info = {
     .type = NET_CLIENT_DRIVER_NIC,
     .size = sizeof(NICState),
+    .can_receive = ainic_can_receive,
     .receive = ainic_receive,
     .link_status_changed = ainic_set_link_status,
 };
@@ -330,7 +422,7 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
     memcpy(cfg.mac, mac, sizeof(cfg.mac));
     cfg.max_qps = s->queues;
     cfg.if_version = s->if_version;
-    cfg.caps = AINIC_CAPS_V1;
+    cfg.caps = AINIC_CAPS_V1 | AINIC_CAPS_DATAPATH;
     if (s->serial) {
         g_strlcpy(cfg.serial, s->serial, sizeof(cfg.serial));
     } else {
@@ -365,7 +457,13 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
         msix_vector_use(pdev, v);
     }
 
+    s->tx_bh = qemu_bh_new_guarded(ainic_tx_bh, s,
+                                   &DEVICE(s)->mem_reentrancy_guard);
+    s->rx_bh = qemu_bh_new_guarded(ainic_rx_bh, s,
+                                   &DEVICE(s)->mem_reentrancy_guard);
     if (ainic_core_init(&s->core, &cfg, &ainic_core_ops, s) < 0) {
+        qemu_bh_delete(s->tx_bh);
+        qemu_bh_delete(s->rx_bh);
         error_setg(errp, "ainic: device core initialisation failed");
         msix_unuse_all_vectors(pdev);
         msix_uninit(pdev, &s->msix, &s->msix);
@@ -385,6 +483,8 @@ static void ainic_exit(PCIDevice *pdev)
     AinicState *s = AINIC(pdev);
 
     qemu_del_nic(s->nic);
+    qemu_bh_delete(s->tx_bh);
+    qemu_bh_delete(s->rx_bh);
     ainic_core_fini(&s->core);
     msix_unuse_all_vectors(pdev);
     msix_uninit(pdev, &s->msix, &s->msix);
@@ -395,6 +495,8 @@ static void ainic_reset_hold(Object *obj, ResetType type)
 {
     AinicState *s = AINIC(obj);
 
+    s->tx_pending = 0;
+    qemu_bh_cancel(s->tx_bh);
     ainic_core_reset(&s->core, AINIC_RESET_POWER_ON);
     ainic_update_link(s);
 }

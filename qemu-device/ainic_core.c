@@ -2,8 +2,10 @@
  * ainic: portable device core of the AI NIC model
  *
  * Implements uapi/ainic-device.md: register file, reset/ENABLE handshake,
- * admin queue, event queue, interrupt masks and moderation, self test and
- * doorbell validation. Everything the guest controls is treated as hostile:
+ * admin queue, event queue, interrupt masks and moderation, self test,
+ * doorbell validation and, with AINIC_CAP_DATAPATH, the data path (§7:
+ * TX with SG, CHECKSUM_PARTIAL and TSO, RAW encapsulation per §8, RX
+ * decapsulation, steering, multi-buffer receive and backpressure). Everything the guest controls is treated as hostile:
  * indices and sizes are checked before use, guest memory is copied before
  * it is parsed, and every loop is bounded by a ring size.
  *
@@ -183,6 +185,7 @@ void ainic_core_cq_notify(AinicCore *core, unsigned v, uint32_t n)
 /* ---- Events and fatal errors --------------------------------------- */
 
 static void set_fatal(AinicCore *core, uint32_t err, bool eq_usable);
+static void rx_kick(AinicCore *core);
 
 /*
  * Write a 16-byte entry whose colour byte is the last byte: the body
@@ -305,10 +308,16 @@ void ainic_core_reset(AinicCore *core, AinicResetKind kind)
 
     core->mtu = AINIC_DEFAULT_MTU;
     memcpy(core->mac, core->cfg.mac, sizeof(core->mac));
+    core->underlay_ip = 0;
+    core->tx_psn = 0;
+    core->tx_ip_id = 0;
+    core->wire_busy = false;
 
     /* The model completes reset at once */
     core->dev_status = AINIC_STATUS_READY;
     trace(core, AINIC_TRACE_RESET, kind, 0, 0, 0);
+    /* Held frames are now dropped: let the embedder offer them */
+    rx_kick(core);
 }
 
 /*
@@ -479,7 +488,9 @@ static uint8_t cmd_identify(AinicCore *core, const uint8_t *cmd,
 
 static uint8_t cmd_port_config(AinicCore *core, const uint8_t *cmd)
 {
-    const uint32_t known = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC;
+    const uint32_t known = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC |
+                           AINIC_PORT_CFG_UNDERLAY_IP;
+    const uint8_t *uip = cmd + CMD_OFF(port_config.underlay_ip);
     uint32_t valid = ld32(cmd + CMD_OFF(port_config.valid));
     uint32_t mtu = ld32(cmd + CMD_OFF(port_config.mtu));
     const uint8_t *mac = cmd + CMD_OFF(port_config.mac);
@@ -511,6 +522,10 @@ static uint8_t cmd_port_config(AinicCore *core, const uint8_t *cmd)
     }
     if (valid & AINIC_PORT_CFG_MAC) {
         memcpy(core->mac, mac, 6);
+    }
+    if (valid & AINIC_PORT_CFG_UNDERLAY_IP) {
+        core->underlay_ip = (uint32_t)uip[0] << 24 | (uint32_t)uip[1] << 16 |
+                            (uint32_t)uip[2] << 8 | uip[3];
     }
     return AINIC_STS_OK;
 }
@@ -689,6 +704,9 @@ static uint8_t cmd_q_create(AinicCore *core, const uint8_t *cmd)
         cq->users++;
     }
     trace(core, AINIC_TRACE_QUEUE_CREATE, qtype, qid, log2, 0);
+    if (qtype == AINIC_QTYPE_RXQ) {
+        rx_kick(core);      /* steering changed */
+    }
     return AINIC_STS_OK;
 }
 
@@ -726,6 +744,9 @@ static uint8_t cmd_q_destroy(AinicCore *core, const uint8_t *cmd)
     }
     memset(q, 0, sizeof(*q));
     trace(core, AINIC_TRACE_QUEUE_DESTROY, qtype, qid, 0, 0);
+    if (qtype == AINIC_QTYPE_RXQ) {
+        rx_kick(core);      /* steering changed */
+    }
     return AINIC_STS_OK;
 }
 
@@ -890,22 +911,837 @@ static void eq_doorbell(AinicCore *core, uint32_t head)
 
 /* ---- Data queues --------------------------------------------------- */
 
-/*
- * Data movement comes with AINIC_CAP_DATAPATH: TX will walk
- * cons -> prod here in bounded bursts, RX will refill from the new
- * producer index. Until then the queues are tracked but move no frames
- * (§4.2).
- */
-static void txq_process(AinicCore *core, AinicQueue *q)
+#define ETH_HLEN        14
+#define IP4_HLEN        20
+#define IP6_HLEN        40
+#define UDP_HLEN        8
+#define XH_LEN          sizeof(struct ainic_xport_hdr)
+#define ETHERTYPE_IPV4  0x0800
+#define ETHERTYPE_IPV6  0x86dd
+#define ETHERTYPE_VLAN  0x8100
+#define IPPROTO_TCP_    6
+#define IPPROTO_UDP_    17
+#define TCP_FIN         0x01
+#define TCP_PSH         0x08
+#define TCP_CWR         0x80
+#define IP_ECT0         0x02
+#define IP_DF           0x4000
+
+#define TXD_KNOWN (AINIC_TXD_F_SOP | AINIC_TXD_F_EOP | AINIC_TXD_F_CSUM | \
+                   AINIC_TXD_F_TSO | AINIC_TXD_F_TSO_IPV6 | AINIC_TXD_F_COMP)
+
+static uint16_t be16(const uint8_t *p)
 {
-    (void)core;
-    (void)q;
+    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void rxq_refill(AinicCore *core, AinicQueue *q)
+static uint32_t be32(const uint8_t *p)
 {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
+static void sbe16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v;
+}
+
+static void sbe32(uint8_t *p, uint32_t v)
+{
+    sbe16(p, v >> 16);
+    sbe16(p + 2, v);
+}
+
+/* One's complement sum of big-endian 16-bit words (odd tail padded) */
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        sum += be16(p + i);
+    }
+    if (len & 1) {
+        sum += (uint32_t)p[len - 1] << 8;
+    }
+    return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)sum;
+}
+
+static bool datapath_ready(const AinicCore *core)
+{
+    return (core->cfg.caps & AINIC_CAP_DATAPATH) && enabled(core) &&
+           !fatal(core) && core->link_up;
+}
+
+static uint32_t ring_used(const AinicQueue *q)
+{
+    return (q->prod - q->cons) & (q->size - 1);
+}
+
+/* Free CQ slots: the device may fill all but one (full: next == cons). */
+static uint32_t cq_free(const AinicQueue *cq)
+{
+    return cq->size - 1 - ring_used(cq);
+}
+
+/* A hash of the inner flow, as for ECMP and RX steering */
+typedef struct InnerFlow {
+    uint32_t l3;                /* offset of the IP header, 0: none */
+    bool v6;
+    uint8_t proto;              /* TCP or UDP, 0: no ports */
+    uint32_t l4;                /* offset of the TCP/UDP header */
+} InnerFlow;
+
+static uint32_t l3_offset(const uint8_t *f, size_t len, uint16_t *etype)
+{
+    uint32_t off = 12;
+
+    if (len < ETH_HLEN) {
+        return 0;
+    }
+    *etype = be16(f + off);
+    if (*etype == ETHERTYPE_VLAN) {
+        if (len < ETH_HLEN + 4) {
+            return 0;
+        }
+        off += 4;
+        *etype = be16(f + off);
+    }
+    return off + 2;
+}
+
+static void parse_flow(const uint8_t *f, size_t len, InnerFlow *fl)
+{
+    uint16_t etype = 0;
+    uint32_t l3 = l3_offset(f, len, &etype);
+
+    memset(fl, 0, sizeof(*fl));
+    if (!l3) {
+        return;
+    }
+    if (etype == ETHERTYPE_IPV4 && len >= l3 + IP4_HLEN &&
+        (f[l3] >> 4) == 4 && (f[l3] & 0xf) >= 5) {
+        uint32_t ihl = (f[l3] & 0xf) * 4u;
+
+        fl->l3 = l3;
+        /* Fragments (other than the first) have no ports: IPs only */
+        if ((be16(f + l3 + 6) & 0x3fff) == 0 &&
+            (f[l3 + 9] == IPPROTO_TCP_ || f[l3 + 9] == IPPROTO_UDP_) &&
+            len >= l3 + ihl + 4) {
+            fl->proto = f[l3 + 9];
+            fl->l4 = l3 + ihl;
+        }
+    } else if (etype == ETHERTYPE_IPV6 && len >= l3 + IP6_HLEN &&
+               (f[l3] >> 4) == 6) {
+        fl->l3 = l3;
+        fl->v6 = true;
+        if ((f[l3 + 6] == IPPROTO_TCP_ || f[l3 + 6] == IPPROTO_UDP_) &&
+            len >= l3 + IP6_HLEN + 4) {
+            fl->proto = f[l3 + 6];
+            fl->l4 = l3 + IP6_HLEN;
+        }
+    }
+}
+
+static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 16777619u;        /* FNV-1a */
+    }
+    return h;
+}
+
+/* Hash of inner addresses and ports; false if the frame is not IP */
+static bool flow_hash(const uint8_t *f, size_t len, uint32_t *hash)
+{
+    InnerFlow fl;
+    uint32_t h = 2166136261u;
+
+    parse_flow(f, len, &fl);
+    if (!fl.l3) {
+        *hash = 0;
+        return false;
+    }
+    if (fl.v6) {
+        h = hash_bytes(h, f + fl.l3 + 8, 32);
+    } else {
+        h = hash_bytes(h, f + fl.l3 + 12, 8);
+    }
+    if (fl.proto) {
+        h = hash_bytes(h, &fl.proto, 1);
+        h = hash_bytes(h, f + fl.l4, 4);
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    *hash = h;
+    return true;
+}
+
+/*
+ * Write one CQE to cq (body first, colour byte last) and advance it.
+ * The caller checked for a free slot. Returns -1 on a DMA failure.
+ */
+static int cqe_post(AinicCore *core, AinicQueue *cq, uint8_t qtype,
+                    uint16_t qid, uint16_t desc_index, uint32_t len,
+                    uint16_t cflags, uint8_t status)
+{
+    uint8_t e[sizeof(struct ainic_cqe)];
+    uint64_t addr = cq->ring_addr + (uint64_t)cq->prod * sizeof(e);
+
+    memset(e, 0, sizeof(e));
+    st32(e + offsetof(struct ainic_cqe, len), len);
+    st16(e + offsetof(struct ainic_cqe, desc_index), desc_index);
+    st16(e + offsetof(struct ainic_cqe, qid), qid);
+    st16(e + offsetof(struct ainic_cqe, cflags), cflags);
+    e[offsetof(struct ainic_cqe, status)] = status;
+    e[offsetof(struct ainic_cqe, qtype)] = qtype;
+    e[offsetof(struct ainic_cqe, flags)] = cq->color ? AINIC_CQE_COLOR : 0;
+    if (write_colored(core, addr, e, sizeof(e))) {
+        guest_error(core, "CQ %u: completion DMA to 0x%llx failed", cq->qid,
+                    (unsigned long long)addr);
+        cq->broken = true;
+        return -1;
+    }
+    cq->prod = (cq->prod + 1) & (cq->size - 1);
+    if (cq->prod == 0) {
+        cq->color ^= 1;
+    }
+    return 0;
+}
+
+static void cq_irq(AinicCore *core, AinicQueue *cq, uint32_t n)
+{
+    if (n && (cq->flags & AINIC_Q_F_IRQ_ENABLE)) {
+        ainic_core_cq_notify(core, cq->vector, n);
+    }
+}
+
+/* ---- Transmit ------------------------------------------------------ */
+
+typedef struct TxDesc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags, nr_frags, csum_start, csum_offset, mss, hdr_len;
+} TxDesc;
+
+static int txd_read(AinicCore *core, AinicQueue *q, uint32_t idx, TxDesc *d)
+{
+    uint8_t b[sizeof(struct ainic_tx_desc)];
+    uint64_t addr = q->ring_addr + (uint64_t)idx * sizeof(b);
+
+    if (core->ops->dma_read(core->opaque, addr, b, sizeof(b))) {
+        guest_error(core, "TXQ %u: descriptor read at 0x%llx failed",
+                    q->qid, (unsigned long long)addr);
+        q->broken = true;
+        return -1;
+    }
+#define TXD(f) (b + offsetof(struct ainic_tx_desc, f))
+    d->addr = ld64(TXD(addr));
+    d->len = ld32(TXD(len));
+    d->flags = ld16(TXD(flags));
+    d->nr_frags = ld16(TXD(nr_frags));
+    d->csum_start = ld16(TXD(csum_start));
+    d->csum_offset = ld16(TXD(csum_offset));
+    d->mss = ld16(TXD(mss));
+    d->hdr_len = ld16(TXD(hdr_len));
+#undef TXD
+    return 0;
+}
+
+/* Encapsulate inner (already at core->wire_buf + AINIC_ENCAP_LEN) (§8) */
+static void tx_wire(AinicCore *core, AinicQueue *q, uint32_t len)
+{
+    uint8_t *w = core->wire_buf;
+    const uint8_t *inner = w + AINIC_ENCAP_LEN;
+    uint8_t *ip = w + ETH_HLEN, *udp = ip + IP4_HLEN, *xh = udp + UDP_HLEN;
+    uint32_t hash, psn = core->tx_psn++;
+
+    flow_hash(inner, len, &hash);
+    memcpy(w, inner, 6);                /* outer dst = inner dst */
+    memcpy(w + 6, core->mac, 6);
+    sbe16(w + 12, ETHERTYPE_IPV4);
+
+    memset(ip, 0, IP4_HLEN);
+    ip[0] = 0x45;
+    ip[1] = IP_ECT0;                    /* DSCP 0, ECT(0) */
+    sbe16(ip + 2, IP4_HLEN + UDP_HLEN + XH_LEN + len);
+    sbe16(ip + 4, core->tx_ip_id++);
+    sbe16(ip + 6, IP_DF);
+    ip[8] = 64;
+    ip[9] = IPPROTO_UDP_;
+    sbe32(ip + 12, core->underlay_ip);
+    /* No per-peer underlay address without connections: broadcast */
+    sbe32(ip + 16, 0xffffffffu);
+    sbe16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, IP4_HLEN)));
+
+    sbe16(udp, 0xc000 | (hash & 0x3fff));   /* ECMP entropy */
+    sbe16(udp + 2, AINIC_UDP_PORT);
+    sbe16(udp + 4, UDP_HLEN + XH_LEN + len);
+    sbe16(udp + 6, 0);                  /* no UDP checksum (as RoCEv2) */
+
+    memset(xh, 0, XH_LEN);
+    xh[0] = AINIC_WIRE_VERSION << AINIC_XH_VERSION_SHIFT | AINIC_PKT_RAW;
+    sbe16(xh + offsetof(struct ainic_xport_hdr, payload_len), len);
+    sbe32(xh + offsetof(struct ainic_xport_hdr, psn), psn);
+
+    if (core->ops->send_frame) {
+        int r = core->ops->send_frame(core->opaque, w, AINIC_ENCAP_LEN + len);
+
+        if (r < 0) {
+            core->stats.tx_errors++;
+            return;
+        }
+        if (r > 0) {
+            core->wire_busy = true;     /* queued: stop after this frame */
+        }
+    }
+    core->stats.tx_packets++;
+    core->stats.tx_bytes += len;
+    trace(core, AINIC_TRACE_TX_FRAME, q->qid, len, psn, 0);
+}
+
+/* CHECKSUM_PARTIAL on the gathered frame */
+static uint8_t tx_csum(AinicCore *core, uint8_t *f, uint32_t len,
+                       const TxDesc *d)
+{
+    uint32_t start = d->csum_start, field = start + d->csum_offset;
+    uint16_t c;
+
+    if (start >= len || field + 2 > len) {
+        guest_error(core, "TX: csum_start %u + csum_offset %u outside a "
+                    "frame of %u bytes", start, d->csum_offset, len);
+        return AINIC_STS_EINVAL;
+    }
+    c = ~csum_fold(csum_add(0, f + start, len - start));
+    sbe16(f + field, c ? c : 0xffff);
+    return AINIC_STS_OK;
+}
+
+/* Full TCP checksum of the segment at f (l3/l4 offsets, tcp_len bytes) */
+static void tcp_csum(uint8_t *f, uint32_t l3, uint32_t l4, uint32_t tcp_len,
+                     bool v6)
+{
+    uint64_t sum = 0;
+
+    if (v6) {
+        sum = csum_add(sum, f + l3 + 8, 32);
+    } else {
+        sum = csum_add(sum, f + l3 + 12, 8);
+    }
+    sum += IPPROTO_TCP_ + (tcp_len >> 16) + (tcp_len & 0xffff);
+    sbe16(f + l4 + 16, 0);
+    sum = csum_add(sum, f + l4, tcp_len);
+    sbe16(f + l4 + 16, (uint16_t)~csum_fold(sum));
+}
+
+/* TCP segmentation (§7.2) of the gathered frame in core->tx_buf */
+static uint8_t tx_tso(AinicCore *core, AinicQueue *q, uint32_t len,
+                      const TxDesc *d)
+{
+    const uint8_t *f = core->tx_buf;
+    bool v6 = d->flags & AINIC_TXD_F_TSO_IPV6;
+    uint32_t hdr = d->hdr_len, mss = d->mss, l4 = d->csum_start;
+    uint16_t etype = 0;
+    uint32_t l3 = l3_offset(f, len, &etype);
+    uint32_t off, seq, ihl = 0;
+    uint16_t ip_id = 0;
+    uint8_t tcp_flags;
+    unsigned i;
+
+    if (!l3 || etype != (v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4) ||
+        len < l3 + (v6 ? IP6_HLEN : IP4_HLEN)) {
+        guest_error(core, "TSO: frame is not %s", v6 ? "IPv6" : "IPv4");
+        return AINIC_STS_EINVAL;
+    }
+    if (v6) {
+        if (l4 < l3 + IP6_HLEN || (f[l3] >> 4) != 6) {
+            guest_error(core, "TSO: bad IPv6 header or csum_start %u", l4);
+            return AINIC_STS_EINVAL;
+        }
+    } else {
+        ihl = (f[l3] & 0xf) * 4u;
+        if ((f[l3] >> 4) != 4 || ihl < IP4_HLEN || l4 < l3 + ihl) {
+            guest_error(core, "TSO: bad IPv4 header or csum_start %u", l4);
+            return AINIC_STS_EINVAL;
+        }
+        ip_id = be16(f + l3 + 4);
+    }
+    if (d->csum_offset != 16 || l4 + 20 > hdr || hdr >= len ||
+        l4 + (f[l4 + 12] >> 4) * 4u != hdr || (f[l4 + 12] >> 4) < 5) {
+        guest_error(core, "TSO: hdr_len %u, csum_start %u, csum_offset %u "
+                    "do not describe a TCP header in %u bytes", hdr, l4,
+                    d->csum_offset, len);
+        return AINIC_STS_EINVAL;
+    }
+    if (mss == 0 || mss + (hdr - l3) > core->mtu) {
+        guest_error(core, "TSO: mss %u with %u header bytes exceeds MTU %u",
+                    mss, hdr - l3, core->mtu);
+        return AINIC_STS_EINVAL;
+    }
+
+    seq = be32(f + l4 + 4);
+    tcp_flags = f[l4 + 13];
+    for (i = 0, off = hdr; off < len; i++, off += mss) {
+        uint32_t seg = len - off < mss ? len - off : mss;
+        uint8_t *s = core->wire_buf + AINIC_ENCAP_LEN;
+        uint8_t fl = tcp_flags;
+
+        memcpy(s, f, hdr);
+        memcpy(s + hdr, f + off, seg);
+        if (v6) {
+            sbe16(s + l3 + 4, hdr - l3 - IP6_HLEN + seg);
+        } else {
+            sbe16(s + l3 + 2, hdr - l3 + seg);
+            sbe16(s + l3 + 4, (uint16_t)(ip_id + i));
+            sbe16(s + l3 + 10, 0);
+            sbe16(s + l3 + 10, (uint16_t)~csum_fold(csum_add(0, s + l3, ihl)));
+        }
+        sbe32(s + l4 + 4, seq + (off - hdr));
+        if (off + seg < len) {
+            fl &= ~(TCP_FIN | TCP_PSH);
+        }
+        if (i) {
+            fl &= ~TCP_CWR;
+        }
+        s[l4 + 13] = fl;
+        tcp_csum(s, l3, l4, hdr - l4 + seg, v6);
+        tx_wire(core, q, hdr + seg);
+    }
+    return AINIC_STS_OK;
+}
+
+/*
+ * The frame at q->cons: validate its descriptors, gather, offload, send.
+ * Returns the descriptors it spans (0: not posted in full yet, wait;
+ * -1: the ring is unusable), with *eop and *status for its CQE.
+ */
+static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
+                    uint8_t *status, uint32_t *flen)
+{
+    uint32_t mask = q->size - 1;
+    TxDesc d[AINIC_MAX_SG], sop;
+    uint64_t total = 0, limit;
+    uint32_t n, i, off;
+
+    *eop = q->cons;
+    *flen = 0;
+    *status = AINIC_STS_EINVAL;
+    if (txd_read(core, q, q->cons, &sop)) {
+        return -1;
+    }
+    if (!(sop.flags & AINIC_TXD_F_SOP)) {
+        guest_error(core, "TXQ %u: descriptor %u without SOP", q->qid,
+                    q->cons);
+        return 1;
+    }
+    n = sop.nr_frags;
+    if (n == 0 || n > AINIC_MAX_SG ||
+        (n > 1 && !(core->cfg.caps & AINIC_CAP_TX_SG))) {
+        guest_error(core, "TXQ %u: nr_frags %u at descriptor %u", q->qid, n,
+                    q->cons);
+        return 1;
+    }
+    if (n > ring_used(q)) {
+        return 0;       /* the rest of the frame is not posted yet */
+    }
+    *eop = (q->cons + n - 1) & mask;
+    d[0] = sop;
+    for (i = 1; i < n; i++) {
+        if (txd_read(core, q, (q->cons + i) & mask, &d[i])) {
+            return -1;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        uint16_t want = (i == 0 ? AINIC_TXD_F_SOP : 0) |
+                        (i == n - 1 ? AINIC_TXD_F_EOP : 0);
+
+        if ((d[i].flags & (AINIC_TXD_F_SOP | AINIC_TXD_F_EOP)) != want ||
+            (d[i].flags & ~TXD_KNOWN)) {
+            guest_error(core, "TXQ %u: descriptor %u flags 0x%x in a frame "
+                        "of %u", q->qid, (q->cons + i) & mask, d[i].flags, n);
+            return n;
+        }
+        if (d[i].len == 0 || !range_ok(d[i].addr, d[i].len)) {
+            guest_error(core, "TXQ %u: descriptor %u has a bad length %u",
+                        q->qid, (q->cons + i) & mask, d[i].len);
+            return n;
+        }
+        total += d[i].len;
+    }
+    if ((sop.flags & AINIC_TXD_F_TSO_IPV6) && !(sop.flags & AINIC_TXD_F_TSO)) {
+        guest_error(core, "TXQ %u: TSO_IPV6 without TSO", q->qid);
+        return n;
+    }
+    if ((sop.flags & AINIC_TXD_F_TSO) &&
+        (!(sop.flags & AINIC_TXD_F_CSUM) ||
+         !(core->cfg.caps & AINIC_CAP_TSO))) {
+        guest_error(core, "TXQ %u: TSO without CSUM or not supported",
+                    q->qid);
+        return n;
+    }
+    if ((sop.flags & AINIC_TXD_F_CSUM) &&
+        !(core->cfg.caps & AINIC_CAP_TX_CSUM)) {
+        guest_error(core, "TXQ %u: CSUM not supported", q->qid);
+        return n;
+    }
+    limit = (sop.flags & AINIC_TXD_F_TSO) ? 65535u + sop.hdr_len :
+                                            core->mtu + 18u;
+    if (total < ETH_HLEN || total > limit) {
+        guest_error(core, "TXQ %u: frame of %llu bytes outside [%u, %llu]",
+                    q->qid, (unsigned long long)total, ETH_HLEN,
+                    (unsigned long long)limit);
+        return n;
+    }
+    *flen = total;
+    for (i = 0, off = 0; i < n; off += d[i].len, i++) {
+        if (core->ops->dma_read(core->opaque, d[i].addr, core->tx_buf + off,
+                                d[i].len)) {
+            guest_error(core, "TXQ %u: buffer read of %u bytes at 0x%llx "
+                        "failed", q->qid, d[i].len,
+                        (unsigned long long)d[i].addr);
+            *status = AINIC_STS_EFAULT;
+            return n;
+        }
+    }
+    if (sop.flags & AINIC_TXD_F_TSO) {
+        *status = tx_tso(core, q, total, &sop);
+        return n;
+    }
+    if (sop.flags & AINIC_TXD_F_CSUM) {
+        *status = tx_csum(core, core->tx_buf, total, &sop);
+        if (*status) {
+            return n;
+        }
+    }
+    memcpy(core->wire_buf + AINIC_ENCAP_LEN, core->tx_buf, total);
+    tx_wire(core, q, total);
+    *status = AINIC_STS_OK;
+    return n;
+}
+
+static void txq_process(AinicCore *core, AinicQueue *q)
+{
+    AinicQueue *cq = &core->cq[q->cq_id];
+    unsigned budget = AINIC_TX_BUDGET;
+    uint32_t done = 0;
+
+    if (!datapath_ready(core) || !q->active || q->broken || !cq->active ||
+        cq->broken) {
+        return;
+    }
+    q->stalled = false;
+    while (q->cons != q->prod) {
+        uint32_t eop, flen;
+        uint8_t status;
+        int n;
+
+        if (core->wire_busy) {
+            break;                  /* resumed by ainic_core_tx_resume */
+        }
+        if (!budget) {
+            if (core->ops->schedule_tx) {
+                core->ops->schedule_tx(core->opaque, q->qid);
+            }
+            break;
+        }
+        if (!cq_free(cq)) {
+            q->stalled = true;      /* resumed by DB_TXCQ */
+            break;
+        }
+        n = tx_frame(core, q, &eop, &status, &flen);
+        if (n <= 0) {
+            break;
+        }
+        if (status) {
+            core->stats.tx_errors++;
+            trace(core, AINIC_TRACE_TX_ERROR, q->qid, eop, status, 0);
+        }
+        if (cqe_post(core, cq, AINIC_QTYPE_TXQ, q->qid, eop, flen, 0,
+                     status)) {
+            break;
+        }
+        q->cons = (q->cons + n) & (q->size - 1);
+        done++;
+        budget--;
+    }
+    cq_irq(core, cq, done);
+}
+
+void ainic_core_tx_process(AinicCore *core, unsigned qp)
+{
+    if (qp < core->cfg.max_qps) {
+        txq_process(core, &core->txq[qp]);
+    }
+}
+
+void ainic_core_tx_resume(AinicCore *core)
+{
+    unsigned i;
+
+    core->wire_busy = false;
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        if (core->txq[i].active && core->txq[i].cons != core->txq[i].prod) {
+            txq_process(core, &core->txq[i]);
+        }
+    }
+}
+
+/* Room may have appeared: let the embedder offer held frames again */
+static void rx_kick(AinicCore *core)
+{
+    if (core->rx_blocked) {
+        core->rx_blocked = false;
+        if (core->ops->rx_ready) {
+            core->ops->rx_ready(core->opaque);
+        }
+    }
+}
+
+/* Resume every queue that was waiting (link up, CQ slots returned) */
+static void datapath_kick(AinicCore *core, int cq_id)
+{
+    unsigned i;
+
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        AinicQueue *q = &core->txq[i];
+
+        if (q->active && (cq_id < 0 || q->cq_id == cq_id) &&
+            q->cons != q->prod) {
+            txq_process(core, q);
+        }
+    }
+    rx_kick(core);
+}
+
+/* ---- Receive ------------------------------------------------------- */
+
+/* The inner frame of a RAW ainic packet (§8), or NULL */
+static const uint8_t *rx_decap(AinicCore *core, const uint8_t *p, size_t len,
+                               uint32_t *inner_len)
+{
+    uint32_t ihl, tot, ulen, plen;
+    const uint8_t *ip, *udp, *xh;
+
     (void)core;
-    (void)q;
+    if (len < AINIC_ENCAP_LEN || be16(p + 12) != ETHERTYPE_IPV4) {
+        return NULL;
+    }
+    ip = p + ETH_HLEN;
+    ihl = (ip[0] & 0xf) * 4u;
+    tot = be16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < IP4_HLEN || ip[9] != IPPROTO_UDP_ ||
+        (be16(ip + 6) & 0x3fff) || tot < ihl + UDP_HLEN + XH_LEN ||
+        tot > len - ETH_HLEN ||
+        csum_fold(csum_add(0, ip, ihl)) != 0xffff) {
+        return NULL;
+    }
+    udp = ip + ihl;
+    ulen = be16(udp + 4);
+    if (be16(udp + 2) != AINIC_UDP_PORT || ulen != tot - ihl) {
+        return NULL;
+    }
+    xh = udp + UDP_HLEN;
+    plen = be16(xh + offsetof(struct ainic_xport_hdr, payload_len));
+    if (xh[0] != (AINIC_WIRE_VERSION << AINIC_XH_VERSION_SHIFT |
+                  AINIC_PKT_RAW) ||
+        (xh[1] & AINIC_XH_F_SECURE) || plen != ulen - UDP_HLEN - XH_LEN ||
+        plen < ETH_HLEN) {
+        return NULL;
+    }
+    *inner_len = plen;
+    return xh + XH_LEN;
+}
+
+/* Verify the inner TCP/UDP checksum (IPv4 unfragmented, IPv6 no ext) */
+static bool rx_csum_ok(const uint8_t *f, uint32_t len)
+{
+    InnerFlow fl;
+    uint32_t end, l4len;
+    uint64_t sum = 0;
+
+    parse_flow(f, len, &fl);
+    if (!fl.proto) {
+        return false;
+    }
+    if (fl.v6) {
+        end = fl.l3 + IP6_HLEN + be16(f + fl.l3 + 4);
+        sum = csum_add(sum, f + fl.l3 + 8, 32);
+    } else {
+        end = fl.l3 + be16(f + fl.l3 + 2);
+        sum = csum_add(sum, f + fl.l3 + 12, 8);
+    }
+    if (end > len || end < fl.l4 + (fl.proto == IPPROTO_TCP_ ? 20 : 8)) {
+        return false;
+    }
+    l4len = end - fl.l4;
+    if (fl.proto == IPPROTO_UDP_ && !fl.v6 && be16(f + fl.l4 + 6) == 0) {
+        return false;       /* no checksum to verify */
+    }
+    sum += fl.proto + (l4len >> 16) + (l4len & 0xffff);
+    sum = csum_add(sum, f + fl.l4, l4len);
+    return csum_fold(sum) == 0xffff;
+}
+
+/* RX steering (§7.3): hash modulo the RX queues that exist */
+static AinicQueue *rx_pick(AinicCore *core, const uint8_t *f, uint32_t len)
+{
+    uint32_t hash, count = 0, k, i;
+
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        count += core->rxq[i].active;
+    }
+    if (!count) {
+        return NULL;
+    }
+    k = flow_hash(f, len, &hash) ? hash % count : 0;
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        if (core->rxq[i].active && k-- == 0) {
+            return &core->rxq[i];
+        }
+    }
+    return NULL;
+}
+
+static void rx_drop(AinicCore *core, size_t len, AinicRxDropReason why)
+{
+    if (why == AINIC_RX_DROP_MALFORMED) {
+        core->stats.rx_errors++;
+    } else {
+        core->stats.rx_dropped++;
+    }
+    trace(core, AINIC_TRACE_RX_DROP, len, why, 0, 0);
+}
+
+static bool rxq_has_room(const AinicQueue *q, const AinicQueue *cq,
+                         uint32_t nbuf)
+{
+    return ring_used(q) >= nbuf && cq_free(cq) >= nbuf;
+}
+
+bool ainic_core_can_receive(AinicCore *core)
+{
+    unsigned i;
+    bool any = false;
+
+    if (!datapath_ready(core)) {
+        return true;        /* taken and dropped */
+    }
+    if (core->rx_blocked) {
+        return false;
+    }
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        AinicQueue *q = &core->rxq[i];
+
+        if (!q->active) {
+            continue;
+        }
+        any = true;
+        if (rxq_has_room(q, &core->cq[q->cq_id], 1)) {
+            return true;
+        }
+    }
+    return !any;            /* no RX queue: taken and dropped */
+}
+
+bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
+{
+    const uint8_t *inner;
+    uint32_t ilen, nbuf, i, off, csum_ok = 0, posted = 0;
+    bool ok = true;
+    AinicQueue *q, *cq;
+
+    if (!datapath_ready(core)) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_DATAPATH);
+        return true;
+    }
+    inner = rx_decap(core, buf, len, &ilen);
+    if (!inner) {
+        rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
+        return true;
+    }
+    q = rx_pick(core, inner, ilen);
+    if (!q || q->broken || core->cq[q->cq_id].broken) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);
+        return true;
+    }
+    cq = &core->cq[q->cq_id];
+    nbuf = (ilen + q->buf_size - 1) / q->buf_size;
+    if (nbuf > q->size - 1 || nbuf > cq->size - 1) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);     /* never fits */
+        return true;
+    }
+    if (!rxq_has_room(q, cq, nbuf)) {
+        core->rx_blocked = true;
+        trace(core, AINIC_TRACE_RX_HOLD, q->qid, ilen, 0, 0);
+        return false;
+    }
+    if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
+        csum_ok = rx_csum_ok(inner, ilen) ? AINIC_CQE_F_CSUM_OK : 0;
+    }
+    for (i = 0, off = 0; i < nbuf && ok; i++) {
+        uint32_t idx = q->cons, chunk = ilen - off;
+        uint8_t b[sizeof(struct ainic_rx_desc)];
+        uint64_t daddr = q->ring_addr + (uint64_t)idx * sizeof(b), addr;
+        uint8_t status = AINIC_STS_OK;
+        uint16_t cflags;
+
+        if (chunk > q->buf_size) {
+            chunk = q->buf_size;
+        }
+        if (core->ops->dma_read(core->opaque, daddr, b, sizeof(b))) {
+            guest_error(core, "RXQ %u: descriptor read at 0x%llx failed",
+                        q->qid, (unsigned long long)daddr);
+            q->broken = true;
+            ok = false;
+            break;
+        }
+        addr = ld64(b + offsetof(struct ainic_rx_desc, addr));
+        if (ld32(b + offsetof(struct ainic_rx_desc, len)) < q->buf_size) {
+            guest_error(core, "RXQ %u: buffer %u shorter than buf_size %u",
+                        q->qid, idx, q->buf_size);
+            status = AINIC_STS_EINVAL;
+        } else if (!range_ok(addr, chunk) ||
+                   core->ops->dma_write(core->opaque, addr, inner + off,
+                                        chunk)) {
+            guest_error(core, "RXQ %u: buffer write at 0x%llx failed",
+                        q->qid, (unsigned long long)addr);
+            status = AINIC_STS_EFAULT;
+        }
+        /* A failed buffer ends (and drops) the frame */
+        cflags = (status || i == nbuf - 1) ? AINIC_CQE_F_EOP : 0;
+        if (!status && i == nbuf - 1) {
+            cflags |= csum_ok;
+        }
+        if (cqe_post(core, cq, AINIC_QTYPE_RXQ, q->qid, idx,
+                     status ? 0 : chunk, cflags, status)) {
+            ok = false;
+            break;
+        }
+        posted++;
+        q->cons = (q->cons + 1) & (q->size - 1);
+        off += chunk;
+        ok = !status;
+    }
+    cq_irq(core, cq, posted);
+    if (!ok) {
+        rx_drop(core, len, AINIC_RX_DROP_DMA);
+        return true;
+    }
+    core->stats.rx_packets++;
+    core->stats.rx_bytes += ilen;
+    trace(core, AINIC_TRACE_RX_FRAME, q->qid, ilen, nbuf, 0);
+    return true;
 }
 
 static void db_write(AinicCore *core, uint32_t off, uint32_t val)
@@ -952,13 +1788,14 @@ static void db_write(AinicCore *core, uint32_t off, uint32_t val)
             return;
         }
         q->cons = val;
+        datapath_kick(core, q->qid);    /* a stalled TXQ, held RX frames */
         return;
     }
     q->prod = val;
     if (qtype == AINIC_QTYPE_TXQ) {
         txq_process(core, q);
     } else {
-        rxq_refill(core, q);
+        rx_kick(core);
     }
 }
 
@@ -978,15 +1815,6 @@ static uint32_t db_read(AinicCore *core, uint32_t off)
     }
 }
 
-bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
-{
-    (void)buf;
-    /* No RX buffers without the data path: every frame is a drop */
-    core->stats.rx_dropped++;
-    trace(core, AINIC_TRACE_RX_DROP, len, 0, 0, 0);
-    return true;
-}
-
 void ainic_core_set_link(AinicCore *core, bool up)
 {
     if (core->link_up == up) {
@@ -995,6 +1823,7 @@ void ainic_core_set_link(AinicCore *core, bool up)
     core->link_up = up;
     trace(core, AINIC_TRACE_LINK, up, 0, 0, 0);
     event_post(core, AINIC_EVENT_LINK_CHANGE, 0, up);
+    datapath_kick(core, -1);
 }
 
 /* ---- Self test ----------------------------------------------------- */

@@ -41,6 +41,12 @@
 #define AINIC_MODEL             "ainic-qemu"
 #define AINIC_CAPS_V1           (AINIC_CAP_SELFTEST | AINIC_CAP_EVENTQ)
 
+/* Data path */
+#define AINIC_TX_BUDGET         256     /* frames per ainic_core_tx_process */
+#define AINIC_ENCAP_LEN         74      /* Ethernet + IPv4 + UDP + xport */
+#define AINIC_TX_BUF_MAX        (2 * 65536)
+#define AINIC_WIRE_BUF_MAX      (AINIC_ENCAP_LEN + AINIC_MAX_MTU + 18 + 64)
+
 /* Completion queues: two per queue pair (2n: TX, 2n + 1: RX) */
 #define AINIC_MAX_CQS           (2 * AINIC_MAX_QPS)
 
@@ -58,8 +64,19 @@ typedef enum AinicTraceEvent {
     AINIC_TRACE_QUEUE_DESTROY,  /* a: qtype, b: qid */
     AINIC_TRACE_DOORBELL,       /* a: qtype, b: qid, c: index */
     AINIC_TRACE_LINK,           /* a: 1 up, 0 down */
-    AINIC_TRACE_RX_DROP,        /* a: frame length */
+    AINIC_TRACE_RX_DROP,        /* a: frame length, b: AinicRxDropReason */
+    AINIC_TRACE_TX_FRAME,       /* a: qp, b: inner length, c: psn */
+    AINIC_TRACE_TX_ERROR,       /* a: qp, b: EOP descriptor, c: status */
+    AINIC_TRACE_RX_FRAME,       /* a: qp, b: inner length, c: buffers */
+    AINIC_TRACE_RX_HOLD,        /* a: qp (no buffer or CQ slot: held) */
 } AinicTraceEvent;
+
+typedef enum AinicRxDropReason {
+    AINIC_RX_DROP_NO_DATAPATH,  /* not enabled, link down, no data path */
+    AINIC_RX_DROP_MALFORMED,    /* not an ainic RAW packet (rx_errors) */
+    AINIC_RX_DROP_NO_QUEUE,     /* no RX queue, or the frame can never fit */
+    AINIC_RX_DROP_DMA,          /* a buffer or descriptor was unusable */
+} AinicRxDropReason;
 
 typedef enum AinicResetKind {
     AINIC_RESET_POWER_ON,       /* realize or system reset (Resettable) */
@@ -106,8 +123,26 @@ typedef struct AinicCoreOps {
     void (*timer_mod)(void *opaque, AinicTimer *t, uint64_t expire_ns);
     void (*timer_del)(void *opaque, AinicTimer *t);
     void (*timer_free)(void *opaque, AinicTimer *t);
-    /* Transmit one frame on the wire; 0 sent, -1 dropped (data path) */
+    /*
+     * Transmit one frame on the wire: 0 sent, -1 dropped, 1 queued by a
+     * busy peer (the frame goes out later; the core sends nothing more
+     * until the embedder calls ainic_core_tx_resume()).
+     */
     int (*send_frame)(void *opaque, const void *buf, size_t len);
+    /*
+     * TX queue pair qp has more work than one call's budget: call
+     * ainic_core_tx_process(core, qp) again soon, from a context where
+     * DMA is safe (QEMU: a guarded bottom half). NULL: the embedder
+     * polls ainic_core_tx_process() itself.
+     */
+    void (*schedule_tx)(void *opaque, unsigned qp);
+    /*
+     * ainic_core_receive() returned false before and RX room may have
+     * appeared (buffers posted, CQ slots returned, queues changed, reset):
+     * offer the held frames again (QEMU: qemu_flush_queued_packets() from
+     * a bottom half). Optional.
+     */
+    void (*rx_ready)(void *opaque);
 } AinicCoreOps;
 
 /* Fixed at creation: properties of the QEMU device */
@@ -148,6 +183,8 @@ typedef struct AinicQueue {
     uint32_t cons;
     uint8_t color;              /* CQ: colour of the next entry */
     uint32_t users;             /* CQ: TXQ/RXQ completing to it */
+    bool stalled;               /* TXQ: waiting for a CQ slot */
+    bool broken;                /* ring or CQ DMA failed: no more work */
 } AinicQueue;
 
 struct AinicCore;
@@ -210,8 +247,19 @@ typedef struct AinicCore {
     AinicQueue cq[AINIC_MAX_CQS];
     AinicStats stats;
 
+    /* Data path */
+    uint32_t underlay_ip;       /* outer IPv4 source, host order */
+    uint32_t tx_psn;            /* RAW packet sequence number */
+    uint16_t tx_ip_id;          /* outer IPv4 identification */
+    bool rx_blocked;            /* receive() refused a frame */
+    bool wire_busy;             /* send_frame() returned 1 */
+
     /* Scratch buffer for TEST_DMA, kept off the stack */
     uint8_t dma_buf[AINIC_TEST_DMA_MAX];
+    /* A gathered TX frame (TSO: up to 65535 + hdr_len bytes) */
+    uint8_t tx_buf[AINIC_TX_BUF_MAX];
+    /* One encapsulated frame on its way to the wire */
+    uint8_t wire_buf[AINIC_WIRE_BUF_MAX];
 } AinicCore;
 
 /*
@@ -235,8 +283,16 @@ void ainic_core_set_link(AinicCore *core, bool up);
 /*
  * A frame from the wire. Returns true if the core took it (delivered or
  * dropped and counted); without AINIC_CAP_DATAPATH every frame is dropped.
+ * Returns false when the chosen RX queue lacks buffers or CQ slots: the
+ * embedder holds the frame and offers it again after ops->rx_ready.
  */
 bool ainic_core_receive(AinicCore *core, const void *buf, size_t len);
+/* Whether receive() may take a frame now (false: hold frames) */
+bool ainic_core_can_receive(AinicCore *core);
+/* Consume up to AINIC_TX_BUDGET frames of TX queue pair qp */
+void ainic_core_tx_process(AinicCore *core, unsigned qp);
+/* The peer took the frames it had queued: transmit again (all queues) */
+void ainic_core_tx_resume(AinicCore *core);
 
 /*
  * A completion queue on vector v has n new entries: raise v subject to

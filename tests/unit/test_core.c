@@ -32,6 +32,8 @@
 #define BAD_GPA         0x40000000000ull        /* unbacked */
 
 #define TEST_QPS        4
+#define WIRE_MAX        128
+#define WIRE_LEN        9200
 #define TEST_VECTORS    (1 + TEST_QPS)
 
 struct fake_timer {
@@ -52,7 +54,7 @@ typedef struct Env {
     unsigned irq_total;
     unsigned guest_errors;
     char last_error[256];
-    unsigned traces[AINIC_TRACE_RX_DROP + 1];
+    unsigned traces[AINIC_TRACE_RX_HOLD + 1];
 
     uint64_t now;
     struct fake_timer timers[AINIC_MAX_VECTORS];
@@ -64,6 +66,21 @@ typedef struct Env {
     uint32_t eq_size, eq_head;
     uint8_t eq_color;
     uint16_t next_id;
+
+    /* Data path: frames sent on the wire, reschedule requests */
+    uint8_t *wire;                  /* WIRE_MAX frames of WIRE_LEN bytes */
+    size_t wire_len[WIRE_MAX];
+    unsigned nwire;                 /* frames sent (may exceed WIRE_MAX) */
+    bool send_fail;
+    bool send_busy;                 /* send_frame returns 1 (queued) */
+    unsigned sched_tx[AINIC_MAX_QPS];
+    unsigned rx_ready;
+    /* Driver-side data rings */
+    uint32_t tx_tail[AINIC_MAX_QPS], rx_tail[AINIC_MAX_QPS];
+    uint32_t cqe_head[AINIC_MAX_CQS];
+    uint8_t cqe_color[AINIC_MAX_CQS];
+    uint32_t cq_size[AINIC_MAX_CQS];
+    uint64_t tx_data;               /* next free TX buffer byte */
 } Env;
 
 /* ---- Fake platform --------------------------------------------------- */
@@ -127,7 +144,7 @@ static void fake_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
     Env *e = opaque;
 
     (void)a, (void)b, (void)c, (void)d;
-    if (ev <= AINIC_TRACE_RX_DROP) {
+    if (ev <= AINIC_TRACE_RX_HOLD) {
         e->traces[ev]++;
     }
 }
@@ -200,7 +217,43 @@ static void clock_advance(Env *e, uint64_t ns)
     e->now = end;
 }
 
+static int fake_send(void *opaque, const void *buf, size_t len)
+{
+    Env *e = opaque;
+
+    if (e->send_fail) {
+        return -1;
+    }
+    if (len > WIRE_LEN) {
+        abort();        /* the core never builds a frame this large */
+    }
+    if (e->nwire < WIRE_MAX) {
+        memcpy(e->wire + (size_t)e->nwire * WIRE_LEN, buf, len);
+        e->wire_len[e->nwire] = len;
+    }
+    e->nwire++;
+    return e->send_busy ? 1 : 0;
+}
+
+static void fake_schedule_tx(void *opaque, unsigned qp)
+{
+    Env *e = opaque;
+
+    if (qp >= AINIC_MAX_QPS) {
+        abort();
+    }
+    e->sched_tx[qp]++;
+}
+
+static void fake_rx_ready(void *opaque)
+{
+    ((Env *)opaque)->rx_ready++;
+}
+
 static const AinicCoreOps fake_ops = {
+    .send_frame = fake_send,
+    .schedule_tx = fake_schedule_tx,
+    .rx_ready = fake_rx_ready,
     .dma_read = fake_dma_read,
     .dma_write = fake_dma_write,
     .raise_irq = fake_raise_irq,
@@ -215,13 +268,13 @@ static const AinicCoreOps fake_ops = {
 
 static const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0xa1, 0x00, 0x01 };
 
-static int env_init(Env *e)
+static int env_init_caps(Env *e, uint64_t caps)
 {
     AinicCoreConfig cfg = {
         .max_qps = TEST_QPS,
         .if_version = AINIC_IF_VERSION(AINIC_IF_VERSION_MAJOR,
                                        AINIC_IF_VERSION_MINOR),
-        .caps = AINIC_CAPS_V1,
+        .caps = caps,
         .serial = "AINIC0001",
     };
 
@@ -229,10 +282,16 @@ static int env_init(Env *e)
     memcpy(cfg.mac, test_mac, 6);
     e->core = calloc(1, sizeof(*e->core));
     e->mem = calloc(1, MEM_SIZE);
-    if (!e->core || !e->mem) {
+    e->wire = calloc(WIRE_MAX, WIRE_LEN);
+    if (!e->core || !e->mem || !e->wire) {
         return -1;
     }
     return ainic_core_init(e->core, &cfg, &fake_ops, e);
+}
+
+static int env_init(Env *e)
+{
+    return env_init_caps(e, AINIC_CAPS_V1);
 }
 
 static void env_fini(Env *e)
@@ -240,6 +299,7 @@ static void env_fini(Env *e)
     ainic_core_fini(e->core);
     free(e->core);
     free(e->mem);
+    free(e->wire);
 }
 
 static uint8_t *gpa(Env *e, uint64_t addr)
@@ -903,7 +963,7 @@ TEST_F(up, port_config)
 
     ASSERT_EQ(AINIC_STS_EINVAL, run(e, port_cfg(AINIC_PORT_CFG_MAC, 0, mcast)));
     ASSERT_EQ(AINIC_STS_EINVAL, run(e, port_cfg(AINIC_PORT_CFG_MAC, 0, zero)));
-    ASSERT_EQ(AINIC_STS_EINVAL, run(e, port_cfg(1u << 2, 0, NULL)));
+    ASSERT_EQ(AINIC_STS_EINVAL, run(e, port_cfg(1u << 3, 0, NULL)));
     ASSERT_EQ(0, memcmp(e->core->mac, test_mac, 6));
 
     /* A failed command changes nothing: bad MTU with a good MAC */
@@ -1523,6 +1583,1095 @@ TEST_F(dev, selftest_dma_errors)
               test_dma(e, DMA_GPA, 16, 0, AINIC_TEST_DMA_FILL));
     ASSERT_EQ(0, buf[15]);
     ASSERT_EQ(0xc3, buf[16]);
+}
+
+/* ---- Data path (§7, §8) ------------------------------------------------ */
+
+#define DP_CAPS         (AINIC_CAPS_V1 | AINIC_CAP_DATAPATH | \
+                         AINIC_CAP_TX_SG | AINIC_CAP_TX_CSUM | \
+                         AINIC_CAP_TSO | AINIC_CAP_RX_CSUM | \
+                         AINIC_CAP_INTR_MODERATION | AINIC_CAP_JUMBO)
+#define TXDATA_GPA      (MEM_BASE + 0x61000)    /* up to 0x80000 */
+#define TXDATA_END      (MEM_BASE + 0x80000)
+#define RXBUF_GPA       (MEM_BASE + 0xe0000)    /* 64 x 2048 */
+#define RX_BUF          2048
+
+static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xa1, 0x00, 0x02 };
+
+static uint64_t ring_of(uint8_t qtype, uint16_t qid)
+{
+    return RING_GPA + (uint64_t)qid * 0x1000 + (uint64_t)qtype * 0x10000;
+}
+
+/* Independent RFC 1071 checksum helpers */
+static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
+    }
+    return sum;
+}
+
+static uint16_t ref_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return sum;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)rd16(p) << 16 | rd16(p + 2);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8;
+    p[1] = v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+    wr16(p, v >> 16);
+    wr16(p + 2, v);
+}
+
+/* Pseudo-header sum (not folded) for TCP/UDP over IPv4 or IPv6 */
+static uint32_t pseudo(const uint8_t *f, uint32_t l3, bool v6, uint8_t proto,
+                       uint32_t l4len)
+{
+    uint32_t sum = v6 ? ref_sum(0, f + l3 + 8, 32) : ref_sum(0, f + l3 + 12, 8);
+
+    return sum + proto + (l4len >> 16) + (l4len & 0xffff);
+}
+
+/* Ethernet | IPv4 | TCP (20) | payload; TCP checksum left 0 */
+static size_t mk_tcp4(uint8_t *f, size_t payload, uint16_t sport,
+                      uint16_t dport, uint8_t tflags)
+{
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    size_t i;
+
+    memset(f, 0, 54);
+    memcpy(f, peer_mac, 6);
+    memcpy(f + 6, test_mac, 6);
+    wr16(f + 12, 0x0800);
+    ip[0] = 0x45;
+    wr16(ip + 2, 40 + payload);
+    wr16(ip + 4, 0x1234);
+    wr16(ip + 6, 0x4000);
+    ip[8] = 64;
+    ip[9] = 6;
+    wr32(ip + 12, 0x0a000001);
+    wr32(ip + 16, 0x0a000002);
+    wr16(ip + 10, ~ref_fold(ref_sum(0, ip, 20)));
+    wr16(tcp, sport);
+    wr16(tcp + 2, dport);
+    wr32(tcp + 4, 1000);
+    tcp[12] = 5 << 4;
+    tcp[13] = tflags;
+    wr16(tcp + 14, 0xffff);
+    for (i = 0; i < payload; i++) {
+        tcp[20 + i] = (uint8_t)(i * 7 + 3);
+    }
+    return 54 + payload;
+}
+
+/* Ethernet | IPv6 | TCP (20) | payload */
+static size_t mk_tcp6(uint8_t *f, size_t payload, uint8_t tflags)
+{
+    uint8_t *ip = f + 14, *tcp = ip + 40;
+    size_t i;
+
+    memset(f, 0, 74);
+    memcpy(f, peer_mac, 6);
+    memcpy(f + 6, test_mac, 6);
+    wr16(f + 12, 0x86dd);
+    ip[0] = 0x60;
+    wr16(ip + 4, 20 + payload);
+    ip[6] = 6;
+    ip[7] = 64;
+    ip[8] = 0xfd;
+    ip[23] = 1;
+    ip[24] = 0xfd;
+    ip[39] = 2;
+    wr32(tcp + 4, 0xfffff000);      /* sequence numbers wrap */
+    tcp[12] = 5 << 4;
+    tcp[13] = tflags;
+    wr16(tcp, 5001);
+    wr16(tcp + 2, 80);
+    for (i = 0; i < payload; i++) {
+        tcp[20 + i] = (uint8_t)(i * 13 + 1);
+    }
+    return 74 + payload;
+}
+
+/* Ethernet | IPv4 | UDP | payload, UDP checksum valid */
+static size_t mk_udp4(uint8_t *f, size_t payload, uint16_t sport,
+                      uint16_t dport)
+{
+    uint8_t *ip = f + 14, *udp = ip + 20;
+    size_t i;
+
+    mk_tcp4(f, 0, 0, 0, 0);
+    ip[9] = 17;
+    wr16(ip + 2, 28 + payload);
+    wr16(ip + 10, 0);
+    wr16(ip + 10, ~ref_fold(ref_sum(0, ip, 20)));
+    memset(udp, 0, 8);
+    wr16(udp, sport);
+    wr16(udp + 2, dport);
+    wr16(udp + 4, 8 + payload);
+    for (i = 0; i < payload; i++) {
+        udp[8 + i] = (uint8_t)(i + 5);
+    }
+    wr16(udp + 6, ~ref_fold(pseudo(f, 14, false, 17, 8 + payload) +
+                            ref_sum(0, udp, 8 + payload)));
+    return 42 + payload;
+}
+
+/* Is the TCP/UDP checksum of the frame valid? */
+static bool l4_csum_valid(const uint8_t *f, uint32_t l3, uint32_t l4,
+                          bool v6, uint8_t proto, uint32_t l4len)
+{
+    return ref_fold(pseudo(f, l3, v6, proto, l4len) +
+                    ref_sum(0, f + l4, l4len)) == 0xffff;
+}
+
+static void write_txd(Env *e, uint16_t qp, uint32_t idx, uint64_t addr,
+                      uint32_t len, uint16_t flags, uint16_t nr,
+                      uint16_t cs, uint16_t co, uint16_t mss, uint16_t hdr)
+{
+    struct ainic_tx_desc d;
+
+    memset(&d, 0, sizeof(d));
+    d.addr = htole64(addr);
+    d.len = htole32(len);
+    d.flags = htole16(flags);
+    d.nr_frags = htole16(nr);
+    d.csum_start = htole16(cs);
+    d.csum_offset = htole16(co);
+    d.mss = htole16(mss);
+    d.hdr_len = htole16(hdr);
+    memcpy(gpa(e, ring_of(AINIC_QTYPE_TXQ, qp) + (uint64_t)idx * 32), &d, 32);
+}
+
+typedef struct TxOpts {
+    uint16_t flags;         /* offload flags (SOP/EOP added) */
+    uint16_t cs, co, mss, hdr;
+    unsigned frags;         /* split evenly; 0 means 1 */
+} TxOpts;
+
+/* Copy a frame into guest memory and post it; returns its EOP index */
+static uint32_t tx_post(Env *e, uint16_t qp, const uint8_t *f, size_t len,
+                        TxOpts o)
+{
+    unsigned n = o.frags ? o.frags : 1, i;
+    uint32_t mask = 63, eop = 0;
+    size_t off = 0;
+
+    if (e->tx_data + len > TXDATA_END || e->tx_data < TXDATA_GPA) {
+        e->tx_data = TXDATA_GPA;
+    }
+    memcpy(gpa(e, e->tx_data), f, len);
+    for (i = 0; i < n; i++) {
+        size_t chunk = i == n - 1 ? len - off : len / n;
+        uint16_t fl = (i == 0 ? AINIC_TXD_F_SOP | o.flags : 0) |
+                      (i == n - 1 ? AINIC_TXD_F_EOP : 0);
+
+        eop = e->tx_tail[qp];
+        write_txd(e, qp, eop, e->tx_data + off, chunk, fl, i ? 0 : n,
+                  i ? 0 : o.cs, i ? 0 : o.co, i ? 0 : o.mss, i ? 0 : o.hdr);
+        e->tx_tail[qp] = (e->tx_tail[qp] + 1) & mask;
+        off += chunk;
+    }
+    e->tx_data += (len + 63) & ~63ul;
+    return eop;
+}
+
+static void tx_ring(Env *e, uint16_t qp)
+{
+    wr(e, AINIC_REG_DB_TXQ(qp), e->tx_tail[qp]);
+}
+
+static bool reap_cqe(Env *e, uint16_t cq, struct ainic_cqe *out)
+{
+    const uint8_t *slot = gpa(e, ring_of(AINIC_QTYPE_CQ, cq) +
+                                 (uint64_t)e->cqe_head[cq] * 16);
+
+    if (!!(slot[15] & AINIC_CQE_COLOR) != e->cqe_color[cq]) {
+        return false;
+    }
+    memcpy(out, slot, sizeof(*out));
+    e->cqe_head[cq] = (e->cqe_head[cq] + 1) & (e->cq_size[cq] - 1);
+    if (e->cqe_head[cq] == 0) {
+        e->cqe_color[cq] ^= 1;
+    }
+    return true;
+}
+
+/* Return reaped CQ slots to the device */
+static void cq_release(Env *e, uint16_t cq)
+{
+    wr(e, (cq & 1) ? AINIC_REG_DB_RXCQ(cq / 2) : AINIC_REG_DB_TXCQ(cq / 2),
+       e->cqe_head[cq]);
+}
+
+static void rx_post(Env *e, uint16_t qp, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        struct ainic_rx_desc d = { 0 };
+        uint32_t idx = e->rx_tail[qp];
+
+        d.addr = htole64(RXBUF_GPA + (uint64_t)(idx % 16) * RX_BUF +
+                         (uint64_t)qp * 16 * RX_BUF);
+        d.len = htole32(RX_BUF);
+        memcpy(gpa(e, ring_of(AINIC_QTYPE_RXQ, qp) + (uint64_t)idx * 16), &d,
+               16);
+        e->rx_tail[qp] = (idx + 1) & 63;
+    }
+    wr(e, AINIC_REG_DB_RXQ(qp), e->rx_tail[qp]);
+}
+
+static uint8_t *rx_buf(Env *e, uint16_t qp, uint32_t idx)
+{
+    return gpa(e, RXBUF_GPA + (uint64_t)(idx % 16) * RX_BUF +
+                  (uint64_t)qp * 16 * RX_BUF);
+}
+
+static void mkcq(Env *e, uint16_t cq, uint8_t log2)
+{
+    struct ainic_admin_cmd c = q_create(AINIC_QTYPE_CQ, log2, cq, 0,
+                                        AINIC_VEC_QP(cq / 2), 0);
+
+    c.q_create.flags = htole32(AINIC_Q_F_IRQ_ENABLE);
+    memset(gpa(e, ring_of(AINIC_QTYPE_CQ, cq)), 0, 16u << log2);
+    if (run(e, c) != 0) {
+        abort();
+    }
+    e->cq_size[cq] = 1u << log2;
+    e->cqe_head[cq] = 0;
+    e->cqe_color[cq] = 1;
+}
+
+/* Queue pair qp: CQs, TXQ and RXQ with 64 entries (§7.1) */
+static void mkqp(Env *e, uint16_t qp)
+{
+    mkcq(e, 2 * qp, 6);
+    mkcq(e, 2 * qp + 1, 6);
+    if (run(e, q_create(AINIC_QTYPE_TXQ, 6, qp, 2 * qp, 0, 0)) ||
+        run(e, q_create(AINIC_QTYPE_RXQ, 6, qp, 2 * qp + 1, 0, RX_BUF))) {
+        abort();
+    }
+}
+
+static uint8_t *wire(Env *e, unsigned i)
+{
+    return e->wire + (size_t)i * WIRE_LEN;
+}
+
+/* Enabled, link up, queue pair 0 */
+FIXTURE(dp) {
+    Env e;
+};
+
+FIXTURE_SETUP(dp)
+{
+    ASSERT_EQ(0, env_init_caps(&self->e, DP_CAPS));
+    ASSERT_EQ(AINIC_STATUS_READY | AINIC_STATUS_ENABLED,
+              bring_up(&self->e, 16, 8));
+    ainic_core_set_link(self->e.core, true);
+    mkqp(&self->e, 0);
+    self->e.irq_total = 0;
+    memset(self->e.irqs, 0, sizeof(self->e.irqs));
+    self->e.guest_errors = 0;
+}
+
+FIXTURE_TEARDOWN(dp)
+{
+    env_fini(&self->e);
+}
+
+TEST_F(dp, tx_encapsulation)
+{
+    Env *e = &self->e;
+    uint8_t f[128], *w, *ip, *udp, *xh;
+    struct ainic_admin_cmd c = port_cfg(AINIC_PORT_CFG_UNDERLAY_IP, 0, NULL);
+    struct ainic_cqe cqe;
+    struct ainic_dev_stats st;
+    size_t len = mk_udp4(f, 50, 1111, 2222);
+    uint32_t eop;
+
+    c.port_config.underlay_ip = htobe32(0xc0a80a01);
+    ASSERT_EQ(0, run(e, c));
+    eop = tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_EQ(74 + len, e->wire_len[0]);
+    w = wire(e, 0);
+    ASSERT_EQ(0, memcmp(w, peer_mac, 6));           /* inner dst */
+    ASSERT_EQ(0, memcmp(w + 6, test_mac, 6));       /* device MAC */
+    ASSERT_EQ(0x0800, rd16(w + 12));
+    ip = w + 14;
+    ASSERT_EQ(0x45, ip[0]);
+    ASSERT_EQ(0x02, ip[1]);                         /* DSCP 0, ECT(0) */
+    ASSERT_EQ(20 + 8 + 32 + len, rd16(ip + 2));
+    ASSERT_EQ(64, ip[8]);
+    ASSERT_EQ(17, ip[9]);
+    ASSERT_EQ(0xffff, ref_fold(ref_sum(0, ip, 20)));  /* header csum */
+    ASSERT_EQ(0xc0a80a01u, rd32(ip + 12));
+    ASSERT_EQ(0xffffffffu, rd32(ip + 16));
+    udp = ip + 20;
+    ASSERT_EQ(AINIC_UDP_PORT, rd16(udp + 2));
+    ASSERT_EQ(8 + 32 + len, rd16(udp + 4));
+    ASSERT_EQ(0, rd16(udp + 6));
+    ASSERT_GE(rd16(udp), 0xc000);
+    xh = udp + 8;
+    ASSERT_EQ(AINIC_WIRE_VERSION << 4 | AINIC_PKT_RAW, xh[0]);
+    ASSERT_EQ(0, xh[1]);
+    ASSERT_EQ(len, rd16(xh + 2));
+    ASSERT_EQ(0u, rd32(xh + 4));                    /* conn_id */
+    ASSERT_EQ(0u, rd32(xh + 8));                    /* first psn */
+    ASSERT_EQ(0, memcmp(xh + 32, f, len));          /* inner intact */
+
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(AINIC_QTYPE_TXQ, cqe.qtype);
+    ASSERT_EQ(eop, le16toh(cqe.desc_index));
+    ASSERT_EQ(0, le16toh(cqe.qid));
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(1u, e->irqs[AINIC_VEC_QP(0)]);
+
+    /* Same flow, same UDP source port; the PSN counts per device */
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_EQ(2u, e->nwire);
+    ASSERT_EQ(rd16(udp), rd16(wire(e, 1) + 34));
+    ASSERT_EQ(1u, rd32(wire(e, 1) + 42 + 8));
+    /* Another flow usually hashes elsewhere; at least the port is valid */
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(2u, le64toh(st.tx_packets));
+    ASSERT_EQ(2 * len, le64toh(st.tx_bytes));
+    ASSERT_EQ(0u, le64toh(st.tx_errors));
+    ASSERT_EQ(0u, e->guest_errors);
+}
+
+TEST_F(dp, tx_csum_offload)
+{
+    Env *e = &self->e;
+    uint8_t f[1600], ref[1600], *in;
+    size_t len = mk_tcp4(f, 1001, 40000, 5201, 0x18);
+    uint16_t want;
+    struct ainic_cqe cqe;
+
+    /* Reference: full checksum over pseudo header and segment */
+    memcpy(ref, f, len);
+    want = ~ref_fold(pseudo(ref, 14, false, 6, len - 34) +
+                     ref_sum(0, ref + 34, len - 34));
+    /* CHECKSUM_PARTIAL: the field holds the folded pseudo-header sum */
+    wr16(f + 34 + 16, ref_fold(pseudo(f, 14, false, 6, len - 34)));
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_CSUM, .cs = 34,
+                                    .co = 16, .frags = 3 });
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    in = wire(e, 0) + 74;
+    ASSERT_EQ(want, rd16(in + 34 + 16));
+    ASSERT_TRUE(l4_csum_valid(in, 14, 34, false, 6, len - 34));
+    ASSERT_EQ(0, memcmp(in, f, 50));
+    ASSERT_EQ(0, memcmp(in + 52, f + 52, len - 52));
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(2, le16toh(cqe.desc_index));
+
+    /* UDP, field at offset 6 */
+    len = mk_udp4(f, 333, 7, 9);
+    wr16(f + 34 + 6, ref_fold(pseudo(f, 14, false, 17, len - 34)));
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_CSUM, .cs = 34,
+                                    .co = 6 });
+    tx_ring(e, 0);
+    ASSERT_EQ(2u, e->nwire);
+    in = wire(e, 1) + 74;
+    ASSERT_TRUE(l4_csum_valid(in, 14, 34, false, 17, len - 34));
+}
+
+TEST_F(dp, tx_scatter_gather)
+{
+    Env *e = &self->e;
+    uint8_t f[1514];
+    size_t len = mk_tcp4(f, 1460, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+
+    tx_post(e, 0, f, len, (TxOpts){ .frags = AINIC_MAX_SG });
+    ASSERT_EQ((uint32_t)AINIC_MAX_SG, e->tx_tail[0]);
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_EQ(74 + len, e->wire_len[0]);
+    ASSERT_EQ(0, memcmp(wire(e, 0) + 74, f, len));
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(AINIC_MAX_SG - 1, le16toh(cqe.desc_index));
+    ASSERT_EQ(len, le32toh(cqe.len));
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+}
+
+/* A frame posted in part waits for the rest */
+TEST_F(dp, tx_partial_frame_waits)
+{
+    Env *e = &self->e;
+    uint8_t f[200];
+    size_t len = mk_tcp4(f, 100, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+
+    tx_post(e, 0, f, len, (TxOpts){ .frags = 2 });
+    wr(e, AINIC_REG_DB_TXQ(0), 1);
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+}
+
+static void check_tso(struct __test_metadata *_metadata, Env *e, bool v6,
+                      size_t payload, uint16_t mss, uint8_t tflags)
+{
+    uint8_t *f = malloc(70000);
+    uint32_t l3 = 14, l4 = v6 ? 54 : 34, hdr = l4 + 20, seq0;
+    size_t len = v6 ? mk_tcp6(f, payload, tflags) :
+                      mk_tcp4(f, payload, 3333, 4444, tflags);
+    unsigned nseg = (payload + mss - 1) / mss, i;
+    struct ainic_cqe cqe;
+    size_t off = 0;
+
+    ASSERT_NE(NULL, f);
+    seq0 = rd32(f + l4 + 4);
+    e->nwire = 0;
+    tx_post(e, 0, f, len, (TxOpts){
+        .flags = AINIC_TXD_F_CSUM | AINIC_TXD_F_TSO |
+                 (v6 ? AINIC_TXD_F_TSO_IPV6 : 0),
+        .cs = l4, .co = 16, .mss = mss, .hdr = hdr, .frags = 4 });
+    tx_ring(e, 0);
+    ASSERT_EQ(nseg, e->nwire);
+    for (i = 0; i < nseg; i++) {
+        const uint8_t *s = wire(e, i) + 74;
+        size_t seg = payload - off < mss ? payload - off : mss;
+        uint8_t fl = tflags;
+
+        ASSERT_EQ(74 + hdr + seg, e->wire_len[i]);
+        ASSERT_EQ(hdr + seg, rd16(wire(e, i) + 42 + 2));    /* payload_len */
+        ASSERT_EQ(0, memcmp(s, f, 14));
+        if (v6) {
+            ASSERT_EQ(20 + seg, rd16(s + l3 + 4));
+            ASSERT_EQ(0, memcmp(s + l3 + 8, f + l3 + 8, 32));
+        } else {
+            ASSERT_EQ(40 + seg, rd16(s + l3 + 2));
+            ASSERT_EQ((uint16_t)(0x1234 + i), rd16(s + l3 + 4));
+            ASSERT_EQ(0xffff, ref_fold(ref_sum(0, s + l3, 20)));
+        }
+        ASSERT_EQ((uint32_t)(seq0 + off), rd32(s + l4 + 4));
+        if (i != nseg - 1) {
+            fl &= ~(0x01 | 0x08);
+        }
+        if (i) {
+            fl &= ~0x80;
+        }
+        ASSERT_EQ(fl, s[l4 + 13]);
+        ASSERT_TRUE(l4_csum_valid(s, l3, l4, v6, 6, 20 + seg));
+        ASSERT_EQ(0, memcmp(s + hdr, f + hdr + off, seg));
+        off += seg;
+    }
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(len, le32toh(cqe.len));
+    free(f);
+}
+
+TEST_F(dp, tx_tso_ipv4)
+{
+    check_tso(_metadata, &self->e, false, 4000, 1460, 0x80 | 0x18 | 0x01);
+    check_tso(_metadata, &self->e, false, 1000, 1460, 0x18);   /* 1 seg */
+    ASSERT_EQ(0, run(&self->e, port_cfg(AINIC_PORT_CFG_MTU, 9000, NULL)));
+    check_tso(_metadata, &self->e, false, 65535 - 54 + 54, 8960, 0x18);
+    ASSERT_EQ(0u, self->e.guest_errors);
+}
+
+TEST_F(dp, tx_tso_ipv6)
+{
+    check_tso(_metadata, &self->e, true, 10000, 1440, 0x80 | 0x08 | 0x01);
+    check_tso(_metadata, &self->e, true, 2880, 1440, 0x10);    /* exact */
+    ASSERT_EQ(0u, self->e.guest_errors);
+}
+
+TEST_F(dp, tx_bad_descriptors)
+{
+    Env *e = &self->e;
+    uint8_t f[9100];
+    size_t len = mk_tcp4(f, 100, 1, 2, 0x10), big;
+    struct ainic_cqe cqe;
+    struct ainic_dev_stats st;
+    unsigned i, nbad = 0;
+    struct {
+        uint8_t status;
+        uint32_t eop;
+    } want[16];
+
+#define BAD(st_) do { want[nbad].status = (st_); \
+                      want[nbad].eop = (e->tx_tail[0] - 1) & 63; nbad++; } while (0)
+    /* No SOP */
+    write_txd(e, 0, e->tx_tail[0]++, TXDATA_GPA, 60, AINIC_TXD_F_EOP, 1,
+              0, 0, 0, 0);
+    BAD(AINIC_STS_EINVAL);
+    /* nr_frags 0, and more than max_sg: one descriptor each */
+    write_txd(e, 0, e->tx_tail[0]++, TXDATA_GPA, 60,
+              AINIC_TXD_F_SOP | AINIC_TXD_F_EOP, 0, 0, 0, 0, 0);
+    BAD(AINIC_STS_EINVAL);
+    write_txd(e, 0, e->tx_tail[0]++, TXDATA_GPA, 60,
+              AINIC_TXD_F_SOP | AINIC_TXD_F_EOP, AINIC_MAX_SG + 1, 0, 0, 0, 0);
+    BAD(AINIC_STS_EINVAL);
+    /* Zero length */
+    write_txd(e, 0, e->tx_tail[0]++, TXDATA_GPA, 0,
+              AINIC_TXD_F_SOP | AINIC_TXD_F_EOP, 1, 0, 0, 0, 0);
+    BAD(AINIC_STS_EINVAL);
+    /* Checksum offsets outside the frame */
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_CSUM, .cs = len,
+                                    .co = 0 });
+    BAD(AINIC_STS_EINVAL);
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_CSUM, .cs = 34,
+                                    .co = 0xffff });
+    BAD(AINIC_STS_EINVAL);
+    /* TSO without CSUM; TSO_IPV6 without TSO; unknown flag */
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_TSO, .cs = 34,
+                                    .co = 16, .mss = 50, .hdr = 54 });
+    BAD(AINIC_STS_EINVAL);
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_TSO_IPV6 });
+    BAD(AINIC_STS_EINVAL);
+    tx_post(e, 0, f, len, (TxOpts){ .flags = 1u << 9 });
+    BAD(AINIC_STS_EINVAL);
+    /* TSO: mss above MTU - headers, mss 0, hdr_len past the frame */
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_TSO |
+                                    AINIC_TXD_F_CSUM, .cs = 34, .co = 16,
+                                    .mss = 1461, .hdr = 54 });
+    BAD(AINIC_STS_EINVAL);
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_TSO |
+                                    AINIC_TXD_F_CSUM, .cs = 34, .co = 16,
+                                    .mss = 0, .hdr = 54 });
+    BAD(AINIC_STS_EINVAL);
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_TSO |
+                                    AINIC_TXD_F_CSUM, .cs = 34, .co = 16,
+                                    .mss = 100, .hdr = 4000 });
+    BAD(AINIC_STS_EINVAL);
+    /* Above MTU + 18 without TSO */
+    big = mk_tcp4(f, 1500 - 40 + 5, 1, 2, 0x10);
+    tx_post(e, 0, f, big, (TxOpts){ 0 });
+    BAD(AINIC_STS_EINVAL);
+    /* DMA fault on a buffer */
+    write_txd(e, 0, e->tx_tail[0]++, BAD_GPA, 60,
+              AINIC_TXD_F_SOP | AINIC_TXD_F_EOP, 1, 0, 0, 0, 0);
+    BAD(AINIC_STS_EFAULT);
+    /* ... and a good frame after all that */
+    len = mk_tcp4(f, 100, 1, 2, 0x10);
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    want[nbad].status = 0;
+    want[nbad].eop = (e->tx_tail[0] - 1) & 63;
+    nbad++;
+#undef BAD
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_EQ(0, memcmp(wire(e, 0) + 74, f, len));
+    for (i = 0; i < nbad; i++) {
+        ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+        ASSERT_EQ(want[i].status, cqe.status);
+        ASSERT_EQ(want[i].eop, le16toh(cqe.desc_index));
+    }
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(e->tx_tail[0], rd(e, AINIC_REG_DB_TXQ(0)));
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(nbad - 1, le64toh(st.tx_errors));
+    ASSERT_EQ(1u, le64toh(st.tx_packets));
+    ASSERT_GE(e->guest_errors, nbad - 1);
+    ASSERT_EQ(AINIC_STATUS_READY | AINIC_STATUS_ENABLED |
+              AINIC_STATUS_LINK_UP, rd(e, AINIC_REG_DEV_STATUS));
+}
+
+/* A TX descriptor ring that cannot be read stops that queue only */
+TEST_F(dp, tx_ring_dma_fault)
+{
+    Env *e = &self->e;
+    uint64_t ring = ring_of(AINIC_QTYPE_TXQ, 0);
+    struct ainic_cqe cqe;
+
+    e->fail_lo = ring;
+    e->fail_hi = ring + 64 * 32;
+    wr(e, AINIC_REG_DB_TXQ(0), 1);
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(1u, e->guest_errors);
+    ASSERT_EQ(0, run(e, mkcmd(AINIC_OP_NOP)));  /* the device lives on */
+}
+
+TEST_F(dp, tx_cq_full_stalls_until_db_txcq)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 20, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+    unsigned i;
+
+    for (i = 0; i < 40; i++) {
+        tx_post(e, 0, f, len, (TxOpts){ 0 });
+    }
+    tx_ring(e, 0);
+    ASSERT_EQ(40u, e->nwire);
+    /* The driver reuses the ring but returns no CQ slots */
+    for (i = 0; i < 40; i++) {
+        tx_post(e, 0, f, len, (TxOpts){ 0 });
+    }
+    tx_ring(e, 0);
+    ASSERT_EQ(63u, e->nwire);               /* CQ of 64 holds 63 */
+    ASSERT_EQ(63u, e->core->cq[0].prod);
+    tx_ring(e, 0);                          /* a doorbell does not help */
+    ASSERT_EQ(63u, e->nwire);
+    for (i = 0; i < 63; i++) {
+        ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+        ASSERT_EQ(i, le16toh(cqe.desc_index));
+    }
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    cq_release(e, 0);
+    ASSERT_EQ(80u, e->nwire);
+    for (i = 63; i < 80; i++) {
+        ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+        ASSERT_EQ(i & 63, le16toh(cqe.desc_index));
+        /* Slot 63 had colour 1, then the CQ wrapped: colour 0 */
+        ASSERT_EQ(i < 64 ? AINIC_CQE_COLOR : 0, cqe.flags & AINIC_CQE_COLOR);
+    }
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+}
+
+TEST_F(dp, tx_budget_reschedules)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 10, 1, 2, 0x10);
+    struct ainic_admin_cmd c;
+    unsigned i;
+
+    /* A 512-entry TXQ 1 on a 512-entry CQ 2 */
+    c = q_create(AINIC_QTYPE_CQ, 9, 2, 0, 2, 0);
+    c.q_create.ring_addr = htole64(MEM_BASE + 0xe0000);
+    ASSERT_EQ(0, run(e, c));
+    c = q_create(AINIC_QTYPE_TXQ, 9, 1, 2, 0, 0);
+    c.q_create.ring_addr = htole64(MEM_BASE + 0x80000);  /* 16 KiB */
+    ASSERT_EQ(0, run(e, c));
+    memcpy(gpa(e, TXDATA_GPA), f, len);
+    for (i = 0; i < 300; i++) {
+        struct ainic_tx_desc d = { 0 };
+
+        d.addr = htole64(TXDATA_GPA);
+        d.len = htole32(len);
+        d.flags = htole16(AINIC_TXD_F_SOP | AINIC_TXD_F_EOP);
+        d.nr_frags = htole16(1);
+        memcpy(gpa(e, MEM_BASE + 0x80000 + i * 32), &d, 32);
+    }
+    wr(e, AINIC_REG_DB_TXQ(1), 300);
+    ASSERT_EQ((unsigned)AINIC_TX_BUDGET, e->nwire);
+    ASSERT_EQ(1u, e->sched_tx[1]);
+    ainic_core_tx_process(e->core, 1);
+    ASSERT_EQ(300u, e->nwire);
+    ASSERT_EQ(1u, e->sched_tx[1]);
+    ASSERT_EQ(300u, e->core->cq[2].prod);
+    ainic_core_tx_process(e->core, 1);      /* nothing left */
+    ASSERT_EQ(300u, e->nwire);
+    ainic_core_tx_process(e->core, 99);     /* out of range: ignored */
+}
+
+TEST_F(dp, tx_peer_busy_pauses_until_resume)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 10, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+    struct ainic_dev_stats st;
+    unsigned i;
+
+    e->send_busy = true;
+    for (i = 0; i < 5; i++) {
+        tx_post(e, 0, f, len, (TxOpts){ 0 });
+    }
+    tx_ring(e, 0);
+    /* The first frame was queued by the peer: it completes, then TX waits */
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    e->send_busy = false;
+    ainic_core_tx_resume(e->core);
+    ASSERT_EQ(5u, e->nwire);
+    for (i = 1; i < 5; i++) {
+        ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+        ASSERT_EQ(i, le16toh(cqe.desc_index));
+    }
+    /* A dropped frame still completes (the wire lost it) */
+    e->send_fail = true;
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(5u, le64toh(st.tx_packets));
+    ASSERT_EQ(1u, le64toh(st.tx_errors));
+}
+
+TEST_F(dp, tx_waits_for_link)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 10, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+
+    ainic_core_set_link(e->core, false);
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_FALSE(ainic_core_receive(e->core, f, len) == false);
+    ainic_core_set_link(e->core, true);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+}
+
+/* Encapsulate a frame by transmitting it (loopback through the wire) */
+static size_t encap(Env *e, uint8_t *out, const uint8_t *f, size_t len)
+{
+    unsigned n = e->nwire;
+    struct ainic_cqe cqe;
+
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    if (e->nwire != n + 1 || n >= WIRE_MAX) {
+        abort();
+    }
+    memcpy(out, wire(e, n), e->wire_len[n]);
+    while (reap_cqe(e, 0, &cqe)) {
+    }
+    cq_release(e, 0);
+    return e->wire_len[n];
+}
+
+TEST_F(dp, rx_single_buffer)
+{
+    Env *e = &self->e;
+    uint8_t f[1600], w[1700];
+    size_t len = mk_udp4(f, 1000, 53, 5353), wl = encap(e, w, f, len);
+    struct ainic_cqe cqe;
+    struct ainic_dev_stats st;
+
+    rx_post(e, 0, 4);
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(AINIC_QTYPE_RXQ, cqe.qtype);
+    ASSERT_EQ(0, le16toh(cqe.desc_index));
+    ASSERT_EQ(len, le32toh(cqe.len));
+    ASSERT_EQ(AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK, le16toh(cqe.cflags));
+    ASSERT_EQ(0, memcmp(rx_buf(e, 0, 0), f, len));
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    ASSERT_GE(e->irqs[AINIC_VEC_QP(0)], 1u);
+
+    /* A corrupted inner checksum is delivered without CSUM_OK */
+    w[74 + 42 + 10] ^= 0xff;
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(AINIC_CQE_F_EOP, le16toh(cqe.cflags));
+    ASSERT_EQ(1, le16toh(cqe.desc_index));
+    /* Bytes after the outer IP packet (Ethernet padding) are ignored */
+    w[74 + 42 + 10] ^= 0xff;
+    memset(w + wl, 0xaa, 16);
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl + 16));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(len, le32toh(cqe.len));
+    ASSERT_EQ(AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK, le16toh(cqe.cflags));
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(3u, le64toh(st.rx_packets));
+    ASSERT_EQ(3 * len, le64toh(st.rx_bytes));
+    ASSERT_EQ(0u, le64toh(st.rx_errors));
+}
+
+TEST_F(dp, rx_multi_buffer)
+{
+    Env *e = &self->e;
+    uint8_t f[6000], w[6100];
+    size_t len, wl;
+    struct ainic_cqe cqe;
+    unsigned i;
+
+    ASSERT_EQ(0, run(e, port_cfg(AINIC_PORT_CFG_MTU, 9000, NULL)));
+    len = mk_tcp4(f, 5000, 80, 8080, 0x18);
+    wr16(f + 50, ~ref_fold(pseudo(f, 14, false, 6, len - 34) +
+                           ref_sum(0, f + 34, len - 34)));
+    wl = encap(e, w, f, len);
+    rx_post(e, 0, 2);
+    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));  /* needs 3 */
+    ASSERT_FALSE(ainic_core_can_receive(e->core));
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    rx_post(e, 0, 1);
+    ASSERT_EQ(1u, e->rx_ready);
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    for (i = 0; i < 3; i++) {
+        uint32_t n = i < 2 ? RX_BUF : len - 2 * RX_BUF;
+
+        ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+        ASSERT_EQ(i, le16toh(cqe.desc_index));
+        ASSERT_EQ(n, le32toh(cqe.len));
+        ASSERT_EQ(i == 2 ? AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK : 0,
+                  le16toh(cqe.cflags));
+        ASSERT_EQ(0, memcmp(rx_buf(e, 0, i), f + i * RX_BUF, n));
+    }
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+}
+
+TEST_F(dp, rx_backpressure_and_cq_colour)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+    struct ainic_cqe cqe;
+    unsigned i, got = 0;
+
+    /* No buffers: hold */
+    ASSERT_FALSE(ainic_core_can_receive(e->core));
+    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
+    ASSERT_FALSE(ainic_core_can_receive(e->core));
+    rx_post(e, 0, 63);
+    ASSERT_EQ(1u, e->rx_ready);
+    for (i = 0; i < 63; i++) {
+        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    }
+    /* Out of buffers again */
+    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
+    rx_post(e, 0, 10);
+    ASSERT_EQ(2u, e->rx_ready);
+    /* Buffers, but the CQ is full (63 entries not returned) */
+    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
+    ASSERT_EQ(2u, e->rx_ready);
+    while (reap_cqe(e, 1, &cqe)) {
+        ASSERT_EQ(AINIC_CQE_COLOR, cqe.flags & AINIC_CQE_COLOR);
+        got++;
+    }
+    ASSERT_EQ(63u, got);
+    cq_release(e, 1);
+    ASSERT_EQ(3u, e->rx_ready);
+    for (i = 0; i < 10; i++) {
+        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    }
+    /* Entry 63 has colour 1, the wrapped ones colour 0 */
+    for (i = 0; i < 10; i++) {
+        ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+        ASSERT_EQ(i == 0 ? AINIC_CQE_COLOR : 0, cqe.flags & AINIC_CQE_COLOR);
+        ASSERT_EQ((63 + i) & 63, le16toh(cqe.desc_index));
+    }
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+}
+
+TEST_F(dp, rx_malformed_dropped)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300], m[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+    struct ainic_dev_stats st;
+    struct ainic_cqe cqe;
+    unsigned n = 0;
+
+    rx_post(e, 0, 8);
+#define MAL(stmt, l) do { memcpy(m, w, wl); stmt; \
+        n++; ASSERT_TRUE(ainic_core_receive(e->core, m, (l))); } while (0)
+    MAL((void)0, 60);                       /* short */
+    MAL(m[12] = 0x86, wl);                  /* not IPv4 */
+    MAL(wr16(m + 36, 4791), wl);            /* other UDP port */
+    MAL(m[42] = 2 << 4 | AINIC_PKT_RAW, wl);        /* version */
+    MAL(m[42] = 1 << 4 | AINIC_PKT_DATA, wl);       /* type */
+    MAL(m[43] = AINIC_XH_F_SECURE, wl);
+    MAL(wr16(m + 44, len - 1), wl);         /* payload_len */
+    MAL(wr16(m + 38, rd16(m + 38) + 1), wl);        /* UDP length */
+    MAL(m[14 + 8] = 1, wl);                 /* IP header checksum */
+    MAL((void)0, wl - 1);                   /* truncated */
+    MAL(memset(m, 0, wl), wl);
+#undef MAL
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(n, le64toh(st.rx_errors));
+    ASSERT_EQ(0u, le64toh(st.rx_packets));
+    /* A good one still goes through */
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+}
+
+TEST_F(dp, rx_steering)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300], arp[60] = { 0 };
+    size_t len, wl;
+    unsigned q, i, hits[3] = { 0 }, first = 99;
+    struct ainic_cqe cqe;
+
+    mkqp(e, 1);
+    mkqp(e, 2);
+    for (q = 0; q < 3; q++) {
+        rx_post(e, q, 63);
+    }
+    for (i = 0; i < 48; i++) {
+        len = mk_udp4(f, 30, 1000 + i, 7);
+        wl = encap(e, w, f, len);
+        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+        /* The same flow again lands in the same queue */
+        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+        for (q = 0; q < 3; q++) {
+            if (reap_cqe(e, 2 * q + 1, &cqe)) {
+                ASSERT_TRUE(reap_cqe(e, 2 * q + 1, &cqe));
+                ASSERT_EQ(q, le16toh(cqe.qid));
+                hits[q]++;
+                break;
+            }
+        }
+        ASSERT_LT(q, 3u);
+        if (i == 0) {
+            first = q;
+        }
+    }
+    ASSERT_EQ(48u, hits[0] + hits[1] + hits[2]);
+    ASSERT_GT(hits[0], 0u);
+    ASSERT_GT(hits[1], 0u);
+    ASSERT_GT(hits[2], 0u);
+    (void)first;
+    /* A non-IP frame goes to queue 0 */
+    memcpy(arp, peer_mac, 6);
+    memcpy(arp + 6, test_mac, 6);
+    wr16(arp + 12, 0x0806);
+    wl = encap(e, w, arp, sizeof(arp));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(sizeof(arp), le32toh(cqe.len));
+    ASSERT_EQ(0, memcmp(rx_buf(e, 0, le16toh(cqe.desc_index)), arp, 60));
+}
+
+TEST_F(dp, rx_without_queue_or_datapath_drops)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+    struct ainic_dev_stats st;
+
+    ASSERT_EQ(0, run(e, q_destroy(AINIC_QTYPE_RXQ, 0)));
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ainic_core_set_link(e->core, false);
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_EQ(0, stats_get(e, &st));
+    ASSERT_EQ(2u, le64toh(st.rx_dropped));
+    ASSERT_EQ(0u, le64toh(st.rx_errors));
+}
+
+TEST_F(dp, rx_held_frame_released_by_reset)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+
+    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
+    ASSERT_EQ(0u, e->rx_ready);
+    wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
+    ASSERT_EQ(1u, e->rx_ready);
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+}
+
+TEST_F(dp, moderation_of_completions)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 10, 1, 2, 0x10);
+    unsigned v = AINIC_VEC_QP(0), i;
+
+    wr(e, AINIC_REG_INTR_COAL_USECS(v), 50);
+    wr(e, AINIC_REG_INTR_COAL_FRAMES(v), 8);
+    for (i = 0; i < 3; i++) {
+        tx_post(e, 0, f, len, (TxOpts){ 0 });
+        tx_ring(e, 0);
+    }
+    ASSERT_EQ(3u, e->nwire);
+    ASSERT_EQ(0u, e->irqs[v]);
+    clock_advance(e, 49999);
+    ASSERT_EQ(0u, e->irqs[v]);
+    clock_advance(e, 1);
+    ASSERT_EQ(1u, e->irqs[v]);
+    /* Eight completions at once fire at once */
+    for (i = 0; i < 8; i++) {
+        tx_post(e, 0, f, len, (TxOpts){ 0 });
+    }
+    tx_ring(e, 0);
+    ASSERT_EQ(2u, e->irqs[v]);
+    /* NAPI: masked while polling, fires on unmask */
+    wr(e, AINIC_REG_INTR_COAL_USECS(v), 0);
+    wr(e, AINIC_REG_INTR_MASK(v), 1);
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_EQ(2u, e->irqs[v]);
+    wr(e, AINIC_REG_INTR_MASK(v), 0);
+    ASSERT_EQ(3u, e->irqs[v]);
+}
+
+TEST_F(dp, port_config_underlay_and_mtu)
+{
+    Env *e = &self->e;
+    uint8_t f[9100];
+    struct ainic_admin_cmd c = port_cfg(AINIC_PORT_CFG_UNDERLAY_IP |
+                                        AINIC_PORT_CFG_MTU, 9000, NULL);
+    size_t len = mk_tcp4(f, 9000 - 40, 1, 2, 0x10);
+    struct ainic_cqe cqe;
+
+    c.port_config.underlay_ip = htobe32(0x0a640001);
+    ASSERT_EQ(0, run(e, c));
+    ASSERT_EQ(0x0a640001u, e->core->underlay_ip);
+    tx_post(e, 0, f, len, (TxOpts){ .frags = 3 });
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_EQ(74 + 9014u, e->wire_len[0]);
+    ASSERT_EQ(0x0a640001u, rd32(wire(e, 0) + 26));
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    /* Back to 1500: the same frame is too big */
+    ASSERT_EQ(0, run(e, port_cfg(AINIC_PORT_CFG_MTU, 1500, NULL)));
+    tx_post(e, 0, f, len, (TxOpts){ .frags = 3 });
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(AINIC_STS_EINVAL, cqe.status);
+    wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
+    ASSERT_EQ(0u, e->core->underlay_ip);
+}
+
+/* Without AINIC_CAP_DATAPATH, queues move nothing (§4.2) */
+TEST_F(up, no_datapath_without_cap)
+{
+    Env *e = &self->e;
+
+    ainic_core_set_link(e->core, true);
+    ASSERT_EQ(0, run(e, q_create(AINIC_QTYPE_CQ, 6, 0, 0, 1, 0)));
+    ASSERT_EQ(0, run(e, q_create(AINIC_QTYPE_TXQ, 6, 0, 0, 0, 0)));
+    write_txd(e, 0, 0, TXDATA_GPA, 60, AINIC_TXD_F_SOP | AINIC_TXD_F_EOP, 1,
+              0, 0, 0, 0);
+    wr(e, AINIC_REG_DB_TXQ(0), 1);
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_EQ(0u, e->core->cq[0].prod);
 }
 
 TEST_HARNESS_MAIN

@@ -341,9 +341,13 @@ static void ainic_update_link(AinicState *s)
 {
     NetClientState *nc = qemu_get_queue(s->nic);
 
-    /* Up iff a netdev is attached and neither end is administratively down */
-    ainic_core_set_link(&s->core,
-                        nc->peer && !nc->link_down && !nc->peer->link_down);
+    /*
+     * Up iff a netdev is attached and the link is not set down. set_link on
+     * either end lands in nc->link_down; the backend's own flag is not a
+     * signal (a stream netdev keeps it set until it connects, without
+     * notifying us).
+     */
+    ainic_core_set_link(&s->core, nc->peer && !nc->link_down);
 }
 
 static void ainic_set_link_status(NetClientState *nc)

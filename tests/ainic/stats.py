@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Counters of the NIC under test: the rtnl totals equal the sum of the
-per-queue qstats (netdev genl), and neither goes backwards across traffic
-and a down/up cycle. Needs the drivers/net layout (vm-run --remote-netns)."""
+per-queue qstats (netdev genl), neither goes backwards across traffic
+and a down/up cycle, and they agree with the fabric's counters of the
+NIC's switch port. Needs the drivers/net layout (vm-run --remote-netns)."""
 
+import json
 import os
 import subprocess
 
@@ -46,9 +48,33 @@ def _dev_qstats(nf):
     return {k: dev[0].get(k, 0) for k in KEYS}
 
 
-def _traffic():
-    subprocess.run(["ping", "-q", "-c", "20", "-i", "0.01", os.environ["REMOTE_V4"]],
+def _traffic(count=20):
+    subprocess.run(["ping", "-q", "-c", str(count), "-i", "0.01", os.environ["REMOTE_V4"]],
                    check=True, capture_output=True)
+
+
+# ainic wraps every frame in Ethernet/IPv4/UDP/transport headers (spec §8);
+# QEMU's own NICs put the frame on the wire as it is.
+ENCAP_BYTES = 0 if os.environ.get("AINIC_PEER_MODEL") else 14 + 20 + 8 + 32
+# Counters are read one after the other, not atomically: allow for a few
+# frames of background traffic (IPv6 ND, MLD) between the two reads.
+SLACK_FRAMES = 3
+
+
+def _fabric_port():
+    if not os.path.exists("/dev/virtio-ports/ainic.fabric"):
+        raise KsftSkipEx("needs the fabric (vm-run on the fabric interconnect)")
+    # The NIC under test is the first of this VM's NICs (vm-run's layout)
+    return os.environ["AINIC_NICS"].split(";")[0].split()[3]
+
+
+def _fabric_counters(port):
+    out = subprocess.run(["fabricctl", "json", "show", port], check=True,
+                         capture_output=True, text=True).stdout
+    p = json.loads(out.splitlines()[0])
+    # The port's rx is what the NIC sent, its tx what the NIC was given
+    return {"tx-packets": p["rx"]["packets"], "tx-bytes": p["rx"]["bytes"],
+            "rx-packets": p["tx"]["packets"], "rx-bytes": p["tx"]["bytes"]}
 
 
 def rtnl_equals_sum_of_queues() -> None:
@@ -81,8 +107,29 @@ def monotonic_across_down_up() -> None:
     ksft_true(after["tx-packets"] > down["tx-packets"], "traffic resumed")
 
 
+def matches_fabric_port_counters() -> None:
+    _need_layout()
+    port = _fabric_port()
+    nic0, fab0 = _rtnl(), _fabric_counters(port)
+    _traffic(200)
+    nic1, fab1 = _rtnl(), _fabric_counters(port)
+    nic = {k: nic1[k] - nic0[k] for k in KEYS}
+    fab = {k: fab1[k] - fab0[k] for k in KEYS}
+    ksft_ge(nic["tx-packets"], 200, "the pings were counted by the NIC")
+    for d in ("tx", "rx"):
+        pkts, nbytes = nic[f"{d}-packets"], nic[f"{d}-bytes"]
+        ksft_true(abs(fab[f"{d}-packets"] - pkts) <= SLACK_FRAMES,
+                  f"{d} packets: NIC {pkts}, fabric port {fab[f'{d}-packets']}")
+        # Frames here are pings and ND/MLD: none above 200 bytes on the wire
+        ksft_true(abs(fab[f"{d}-bytes"] - nbytes - ENCAP_BYTES * pkts) <=
+                  SLACK_FRAMES * (200 + ENCAP_BYTES),
+                  f"{d} bytes: NIC {nbytes} + {ENCAP_BYTES} per frame, "
+                  f"fabric port {fab[f'{d}-bytes']}")
+
+
 def main() -> None:
-    ksft_run([rtnl_equals_sum_of_queues, monotonic_across_down_up])
+    ksft_run([rtnl_equals_sum_of_queues, monotonic_across_down_up,
+              matches_fabric_port_counters])
     ksft_exit()
 
 

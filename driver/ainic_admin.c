@@ -27,9 +27,7 @@
 
 #include "ainic.h"
 #include "ainic_admin.h"
-
-#define AINIC_ADMIN_ID_SHIFT	ilog2(AINIC_ADMINQ_DEPTH)
-#define AINIC_ADMIN_SLOT_MASK	(AINIC_ADMINQ_DEPTH - 1)
+#include "ainic_ring.h"
 
 static_assert((AINIC_ADMINQ_DEPTH & (AINIC_ADMINQ_DEPTH - 1)) == 0);
 static_assert(AINIC_ADMINQ_DEPTH >= AINIC_ADMINQ_MIN_ENTRIES);
@@ -159,9 +157,8 @@ static void ainic_admin_handle_comp(struct ainic_admin *aq,
 	struct ainic_admin_slot *slot;
 	struct ainic_admin_wait *wait;
 
-	slot = &aq->slots[cmd_id & AINIC_ADMIN_SLOT_MASK];
-	if (!slot->busy || slot->cmd_id != cmd_id ||
-	    slot->opcode != comp->opcode) {
+	slot = &aq->slots[ainic_admin_id_slot(cmd_id)];
+	if (!ainic_admin_comp_matches(slot, cmd_id, comp->opcode)) {
 		aq->stats.stale++;
 		dev_warn_ratelimited(aq->adev->dev,
 				     "dropped stale admin completion: id %#x opcode %#x status %u (slot %s, id %#x)\n",
@@ -204,19 +201,16 @@ static void ainic_admin_process_cq(struct ainic_admin *aq)
 
 	for (budget = AINIC_ADMINQ_DEPTH; budget; budget--) {
 		entry = &aq->cq[aq->cq_head];
-		if (!!(READ_ONCE(entry->flags) & AINIC_COMP_COLOR) !=
-		    aq->cq_phase)
+		if (!ainic_ring_owned(READ_ONCE(entry->flags), AINIC_COMP_COLOR,
+				      aq->cq_phase))
 			break;
 
 		/* Read the rest of the entry only after its colour */
 		dma_rmb();
 		comp = *entry;
 
-		aq->cq_head++;
-		if (aq->cq_head == AINIC_ADMINQ_DEPTH) {
-			aq->cq_head = 0;
-			aq->cq_phase ^= 1;
-		}
+		ainic_ring_advance(&aq->cq_head, &aq->cq_phase,
+				   AINIC_ADMIN_SLOT_MASK);
 
 		ainic_admin_handle_comp(aq, &comp);
 	}
@@ -322,7 +316,7 @@ int ainic_admin_submit(struct ainic_admin *aq,
 		goto err_unlock;
 	}
 
-	cmd_id = (u16)(idx | (aq->sq_wrap << AINIC_ADMIN_ID_SHIFT));
+	cmd_id = ainic_admin_cmd_id(idx, aq->sq_wrap);
 
 	init_completion(&wait->done);
 	wait->cmd_id = cmd_id;
@@ -422,7 +416,7 @@ int ainic_admin_wait(struct ainic_admin *aq, struct ainic_admin_wait *wait)
 		timed_out = !wait->finished;
 		if (timed_out) {
 			/* Give up on it: a late completion will be stale */
-			slot = &aq->slots[wait->cmd_id & AINIC_ADMIN_SLOT_MASK];
+			slot = &aq->slots[ainic_admin_id_slot(wait->cmd_id)];
 			if (slot->busy && slot->wait == wait)
 				slot->wait = NULL;
 			aq->stats.timeouts++;

@@ -5,6 +5,7 @@
 #define _AINIC_ADMIN_H_
 
 #include <linux/completion.h>
+#include <linux/log2.h>
 #include <linux/dma-mapping.h>
 #include <linux/semaphore.h>
 #include <linux/spinlock.h>
@@ -16,6 +17,14 @@ struct ainic_dev;
 
 /* Entries in the ASQ and in the ACQ; a power of two */
 #define AINIC_ADMINQ_DEPTH	32
+
+/*
+ * A command id is its ASQ slot in the low bits and the number of times the
+ * tail wrapped in the high bits, so that a late completion for an earlier
+ * command in the same slot does not match the current one.
+ */
+#define AINIC_ADMIN_ID_SHIFT	ilog2(AINIC_ADMINQ_DEPTH)
+#define AINIC_ADMIN_SLOT_MASK	(AINIC_ADMINQ_DEPTH - 1)
 
 /**
  * struct ainic_admin_wait - one admin command from submission to completion
@@ -53,6 +62,23 @@ struct ainic_admin_slot {
 	u8 opcode;
 	bool busy;
 };
+
+static inline u16 ainic_admin_cmd_id(u32 slot, u16 wrap)
+{
+	return (u16)(slot | (wrap << AINIC_ADMIN_ID_SHIFT));
+}
+
+static inline u32 ainic_admin_id_slot(u16 cmd_id)
+{
+	return cmd_id & AINIC_ADMIN_SLOT_MASK;
+}
+
+/* The completion is for the command that owns @slot right now */
+static inline bool ainic_admin_comp_matches(const struct ainic_admin_slot *slot,
+					    u16 cmd_id, u8 opcode)
+{
+	return slot->busy && slot->cmd_id == cmd_id && slot->opcode == opcode;
+}
 
 /**
  * struct ainic_admin_stats - admin queue counters
@@ -98,7 +124,7 @@ struct ainic_admin {
 	spinlock_t lock;	/* see above */
 	u16 sq_tail;
 	u16 sq_wrap;
-	u16 cq_head;
+	u32 cq_head;
 	u8 cq_phase;
 	bool running;
 	struct ainic_admin_slot slots[AINIC_ADMINQ_DEPTH];

@@ -34,8 +34,10 @@
 #include <net/netdev_queues.h>
 #include <net/page_pool/helpers.h>
 #include <net/tcp.h>
+#include <kunit/visibility.h>
 
 #include "ainic.h"
+#include "ainic_ring.h"
 #include "ainic_txrx.h"
 
 /* Stop a TX queue below this many free descriptors, wake it above twice */
@@ -91,6 +93,7 @@ void ainic_stats_add(struct ainic_stats_snap *sum,
 	sum->csum += s->csum;
 	sum->tso += s->tso;
 }
+EXPORT_SYMBOL_IF_KUNIT(ainic_stats_add);
 
 /**
  * ainic_qstats_read() - counters of one queue pair
@@ -112,6 +115,7 @@ void ainic_qstats_read(struct ainic_net *an, unsigned int i,
 	ainic_stats_add(tx, &x);
 	ainic_q_stats_read(&qs->rx, rx);
 }
+EXPORT_SYMBOL_IF_KUNIT(ainic_qstats_read);
 
 static void ainic_stats_fill_rx(struct netdev_queue_stats_rx *rx,
 				const struct ainic_stats_snap *s)
@@ -155,20 +159,42 @@ static void ainic_get_queue_stats_tx(struct net_device *netdev, int idx,
 	ainic_stats_fill_tx(tx, &t);
 }
 
-/* Base: the queue pairs that exist no more (beyond the channel count) */
+/**
+ * ainic_base_stats_fold() - counters of the queue pairs that exist no more
+ * @an: netdev private area
+ * @tx: sum of their TX counters, overwritten
+ * @rx: sum of their RX counters, overwritten
+ *
+ * Queue pairs beyond the channel count keep what they counted; folded into
+ * the base stats, totals never go back when channels are reduced.
+ *
+ * Context: any; never sleeps.
+ */
+VISIBLE_IF_KUNIT void ainic_base_stats_fold(struct ainic_net *an,
+					    struct ainic_stats_snap *tx,
+					    struct ainic_stats_snap *rx)
+{
+	struct ainic_stats_snap t, r;
+	unsigned int i;
+
+	memset(tx, 0, sizeof(*tx));
+	memset(rx, 0, sizeof(*rx));
+	for (i = an->num_qps; i < an->max_qps; i++) {
+		ainic_qstats_read(an, i, &t, &r);
+		ainic_stats_add(tx, &t);
+		ainic_stats_add(rx, &r);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(ainic_base_stats_fold);
+
 static void ainic_get_base_stats(struct net_device *netdev,
 				 struct netdev_queue_stats_rx *rx,
 				 struct netdev_queue_stats_tx *tx)
 {
 	struct ainic_net *an = netdev_priv(netdev);
-	struct ainic_stats_snap btx = {}, brx = {}, t, r;
-	unsigned int i;
+	struct ainic_stats_snap btx, brx;
 
-	for (i = an->num_qps; i < an->max_qps; i++) {
-		ainic_qstats_read(an, i, &t, &r);
-		ainic_stats_add(&btx, &t);
-		ainic_stats_add(&brx, &r);
-	}
+	ainic_base_stats_fold(an, &btx, &brx);
 
 	ainic_stats_fill_rx(rx, &brx);
 	ainic_stats_fill_tx(tx, &btx);
@@ -218,9 +244,9 @@ static int ainic_q_destroy(struct ainic_dev *adev, u8 qtype, u16 qid)
 static struct ainic_cqe *ainic_cq_next(struct ainic_cq *cq)
 {
 	struct ainic_cqe *cqe = &cq->ring[cq->head];
-	u8 color = READ_ONCE(cqe->flags) & AINIC_CQE_COLOR;
 
-	if (color != (cq->phase ? AINIC_CQE_COLOR : 0))
+	if (!ainic_ring_owned(READ_ONCE(cqe->flags), AINIC_CQE_COLOR,
+			      cq->phase))
 		return NULL;
 
 	/* Read the rest of the entry only after its colour */
@@ -230,16 +256,15 @@ static struct ainic_cqe *ainic_cq_next(struct ainic_cq *cq)
 
 static void ainic_cq_advance(struct ainic_cq *cq)
 {
-	cq->head = (cq->head + 1) & cq->mask;
-	if (!cq->head)
-		cq->phase ^= 1;
+	ainic_ring_advance(&cq->head, &cq->phase, cq->mask);
 }
 
 /* ---- transmit ------------------------------------------------------ */
 
 static u32 ainic_tx_free(const struct ainic_txq *txq)
 {
-	return (READ_ONCE(txq->cons) - READ_ONCE(txq->prod) - 1) & txq->mask;
+	return ainic_ring_free(READ_ONCE(txq->prod), READ_ONCE(txq->cons),
+			       txq->mask);
 }
 
 static void ainic_tx_unmap(struct device *dev, struct ainic_tx_buf *buf)
@@ -534,7 +559,7 @@ static u32 ainic_rx_refill(struct ainic_qp *qp)
 	struct ainic_rxq *rxq = &qp->rxq;
 	u32 prod = rxq->prod, n = 0;
 
-	while (((rxq->cons - prod - 1) & rxq->mask) != 0) {
+	while (ainic_ring_free(prod, rxq->cons, rxq->mask)) {
 		struct ainic_rx_desc *d = &rxq->ring[prod];
 		struct page *page;
 
@@ -559,7 +584,7 @@ static u32 ainic_rx_refill(struct ainic_qp *qp)
 		ainic_wr32(an->adev, AINIC_REG_DB_RXQ(qp->idx), prod);
 	}
 
-	return (rxq->prod - rxq->cons) & rxq->mask;
+	return ainic_ring_used(rxq->prod, rxq->cons, rxq->mask);
 }
 
 /* Add one received buffer to the frame being assembled */

@@ -276,4 +276,9 @@ void ainic_qstats_read(struct ainic_net *an, unsigned int i,
 
 extern const struct netdev_stat_ops ainic_stat_ops;
 
+#if IS_ENABLED(CONFIG_KUNIT)
+void ainic_base_stats_fold(struct ainic_net *an, struct ainic_stats_snap *tx,
+			   struct ainic_stats_snap *rx);
+#endif
+
 #endif /* _AINIC_TXRX_H_ */

@@ -49,7 +49,9 @@ ktap_expect "TCP, 4 streams, local -> remote" $?
 iperf tcp1r -R && tcp_ok tcp1r
 ktap_expect "TCP, 1 stream, remote -> local" $?
 
-iperf udp -u -b 20M -l 1400
+# A 2 MiB socket buffer rides out the receiver not being scheduled on a
+# loaded host: loss then means the NIC path lost datagrams.
+iperf udp -u -b 20M -l 1400 -w 2M
 lost=$(jq_num udp '.end.sum.lost_packets')
 total=$(jq_num udp '.end.sum.packets')
 ktap_print_msg "udp: $lost of $total datagrams lost"

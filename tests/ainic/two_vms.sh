@@ -47,7 +47,7 @@ ktap_print_msg "TCP: $(awk -v b="$bps" 'BEGIN { printf "%.3f Gbit/s", b / 1e9 }'
 awk -v b="$bps" 'BEGIN { exit !(b > 1e6) }'
 ktap_expect "iperf3 TCP to the other VM" $?
 for ((t = 0; t < 100; t++)); do
-	out=$(iperf3 -c "$server_v4" -u -b 20M -l 1400 -t 4 -J 2>/dev/null) && break
+	out=$(iperf3 -c "$server_v4" -u -b 20M -l 1400 -w 2M -t 4 -J 2>/dev/null) && break
 	sleep 0.2
 done
 lost=$(echo "$out" | jq '.end.sum.lost_packets // -1')

@@ -542,6 +542,26 @@ struct ainic_xport_hdr {
 	__be32	ts_echo;	/* echoed peer timestamp */
 };
 
+/*
+ * PSNs (and the device's other 32-bit sequence numbers) compare modulo
+ * 2^32: a is before b when b is less than 2^31 ahead of a. Driver and
+ * model both use these, so a wrap is handled the same on both sides.
+ */
+static inline __s32 ainic_seq_diff(__u32 a, __u32 b)
+{
+	return (__s32)(a - b);
+}
+
+static inline int ainic_seq_before(__u32 a, __u32 b)
+{
+	return ainic_seq_diff(a, b) < 0;
+}
+
+static inline int ainic_seq_after(__u32 a, __u32 b)
+{
+	return ainic_seq_diff(a, b) > 0;
+}
+
 /* PSP-style security header: the SPI's top bit selects the key phase */
 #define AINIC_SPI_PHASE			(1U << 31)
 #define AINIC_ICV_LEN			16

@@ -311,13 +311,33 @@ static uint64_t ainic_mmio_read(void *opaque, hwaddr addr, unsigned size)
     return val;
 }
 
+/*
+ * Frames the core handed to the net layer that the peer has not taken yet
+ * are the device's transmit FIFO, which a reset empties (§3.2: the device
+ * drops every queue). Without this, the up to 65535 segments of one TSO
+ * frame kept going out on the wire long after DEV_CTRL.RESET.
+ */
+static void ainic_tx_flush(AinicState *s)
+{
+    if (s->nic) {
+        qemu_purge_queued_packets(qemu_get_queue(s->nic));
+    }
+}
+
 static void ainic_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                              unsigned size)
 {
     AinicState *s = opaque;
+    bool was_enabled = s->core.dev_ctrl & AINIC_CTRL_ENABLE;
 
     trace_ainic_mmio_write(addr, val);
     ainic_core_mmio_write(&s->core, addr, val);
+    /* RESET, or ENABLE cleared, which is the same (§3.2) */
+    if (addr == AINIC_REG_DEV_CTRL &&
+        ((val & AINIC_CTRL_RESET) ||
+         (was_enabled && !(val & AINIC_CTRL_ENABLE)))) {
+        ainic_tx_flush(s);
+    }
 }
 
 static const MemoryRegionOps ainic_mmio_ops = {
@@ -340,14 +360,23 @@ static const MemoryRegionOps ainic_mmio_ops = {
 static void ainic_update_link(AinicState *s)
 {
     NetClientState *nc = qemu_get_queue(s->nic);
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    bool engaged = guard->engaged_in_io;
 
     /*
      * Up iff a netdev is attached and the link is not set down. set_link on
      * either end lands in nc->link_down; the backend's own flag is not a
      * signal (a stream netdev keeps it set until it connects, without
      * notifying us).
+     *
+     * A link change (QMP set_link, the fabric) posts an event and resumes
+     * TX, both DMA: hold the reentrancy guard as MMIO, the net layer and
+     * the guarded BHs do, so that DMA aimed at our own BARs is refused
+     * instead of re-entering the core half-way through an update.
      */
+    guard->engaged_in_io = true;
     ainic_core_set_link(&s->core, nc->peer && !nc->link_down);
+    guard->engaged_in_io = engaged;
 }
 
 static void ainic_set_link_status(NetClientState *nc)
@@ -502,6 +531,7 @@ static void ainic_reset_hold(Object *obj, ResetType type)
     s->tx_pending = 0;
     qemu_bh_cancel(s->tx_bh);
     ainic_core_reset(&s->core, AINIC_RESET_POWER_ON);
+    ainic_tx_flush(s);
     ainic_update_link(s);
 }
 

@@ -496,8 +496,11 @@ static uint8_t cmd_port_config(AinicCore *core, const uint8_t *cmd)
     const uint8_t *mac = cmd + CMD_OFF(port_config.mac);
 
     if (!body_tail_zero(core, cmd, sizeof(struct ainic_cmd_port_config),
-                        "PORT_CONFIG") ||
-        !all_zero(cmd + CMD_OFF(port_config.rsvd), 2)) {
+                        "PORT_CONFIG")) {
+        return AINIC_STS_EINVAL;
+    }
+    if (!all_zero(cmd + CMD_OFF(port_config.rsvd), 2)) {
+        guest_error(core, "PORT_CONFIG: non-zero rsvd field");
         return AINIC_STS_EINVAL;
     }
     if (valid & ~known) {
@@ -541,8 +544,11 @@ static uint8_t cmd_stats_get(AinicCore *core, const uint8_t *cmd,
 #define PUT_STAT(f) st64(st + offsetof(struct ainic_dev_stats, f), s->f)
 
     if (!body_tail_zero(core, cmd, sizeof(struct ainic_cmd_stats_get),
-                        "STATS_GET") ||
-        ld32(cmd + CMD_OFF(stats_get.rsvd))) {
+                        "STATS_GET")) {
+        return AINIC_STS_EINVAL;
+    }
+    if (ld32(cmd + CMD_OFF(stats_get.rsvd))) {
+        guest_error(core, "STATS_GET: non-zero rsvd field");
         return AINIC_STS_EINVAL;
     }
     if (len < sizeof(st)) {
@@ -717,8 +723,11 @@ static uint8_t cmd_q_destroy(AinicCore *core, const uint8_t *cmd)
     AinicQueue *q;
 
     if (!body_tail_zero(core, cmd, sizeof(struct ainic_cmd_q_destroy),
-                        "Q_DESTROY") ||
-        cmd[CMD_OFF(q_destroy.rsvd)]) {
+                        "Q_DESTROY")) {
+        return AINIC_STS_EINVAL;
+    }
+    if (cmd[CMD_OFF(q_destroy.rsvd)]) {
+        guest_error(core, "Q_DESTROY: non-zero rsvd field");
         return AINIC_STS_EINVAL;
     }
     if (!qtype_known(qtype)) {
@@ -790,6 +799,8 @@ static uint8_t admin_exec(AinicCore *core, const uint8_t *cmd,
     case AINIC_OP_CC_SET:
     case AINIC_OP_CC_GET:
         /* Until AINIC_CAP_RELIABLE, _CRYPTO, _CC_DCQCN */
+        guest_error(core, "admin opcode 0x%02x needs a capability the "
+                    "device does not announce", opcode);
         return AINIC_STS_EOPNOTSUPP;
     default:
         guest_error(core, "unknown admin opcode 0x%02x", opcode);
@@ -1430,11 +1441,19 @@ static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
     return n;
 }
 
+/*
+ * Wire segments (and failed frames) per txq_process() call, beside the
+ * frame budget: one TSO frame with a tiny mss makes up to 65535 segments,
+ * so a frame count alone does not bound the time the device holds the CPU.
+ */
+#define TX_SEG_BUDGET   1024
+
 static void txq_process(AinicCore *core, AinicQueue *q)
 {
     AinicQueue *cq = &core->cq[q->cq_id];
     unsigned budget = AINIC_TX_BUDGET;
     uint32_t done = 0;
+    uint64_t segs0 = core->stats.tx_packets + core->stats.tx_errors;
 
     if (!datapath_ready(core) || !q->active || q->broken || !cq->active ||
         cq->broken) {
@@ -1449,7 +1468,8 @@ static void txq_process(AinicCore *core, AinicQueue *q)
         if (core->wire_busy) {
             break;                  /* resumed by ainic_core_tx_resume */
         }
-        if (!budget) {
+        if (!budget || core->stats.tx_packets + core->stats.tx_errors -
+                       segs0 >= TX_SEG_BUDGET) {
             if (core->ops->schedule_tx) {
                 core->ops->schedule_tx(core->opaque, q->qid);
             }
@@ -1651,7 +1671,16 @@ bool ainic_core_can_receive(AinicCore *core)
             return true;
         }
     }
-    return !any;            /* no RX queue: taken and dropped */
+    if (any) {
+        /*
+         * The embedder now holds frames without offering them to
+         * receive(): ask for rx_ready when room appears, or they (and the
+         * backend behind them) wait forever, across resets and reloads.
+         */
+        core->rx_blocked = true;
+        return false;
+    }
+    return true;            /* no RX queue: taken and dropped */
 }
 
 bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
@@ -1789,6 +1818,18 @@ static void db_write(AinicCore *core, uint32_t off, uint32_t val)
         }
         q->cons = val;
         datapath_kick(core, q->qid);    /* a stalled TXQ, held RX frames */
+        return;
+    }
+    /*
+     * A producer index only moves forward over free slots. One that lands
+     * among the posted entries (the driver went back, or posted more than
+     * the ring holds) would have the device take the rest of the ring,
+     * stale descriptors, as posted.
+     */
+    if (((val - q->cons) & (q->size - 1)) < ring_used(q)) {
+        guest_error(core, "doorbell 0x%x: %s %u producer index %u moves "
+                    "back from %u (consumer %u)", AINIC_REG_DB_BASE + off,
+                    qtype_name(qtype), q->qid, val, q->prod, q->cons);
         return;
     }
     q->prod = val;

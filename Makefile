@@ -10,7 +10,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 OUT := $(CURDIR)/build
 LINUX_SRC := $(AINIC_CACHE)/linux-source-6.12
 
-.PHONY: all module nicctl fabric setup qemu demo check check-static unit bench \
+.PHONY: all module nicctl fabric setup qemu demo check check-debug check-static unit bench \
 	genl checkpatch sparse clean help
 
 all: module nicctl fabric
@@ -19,9 +19,11 @@ help:
 	@echo "make            build driver/ainic.ko, build/nicctl and build/ainic-fabric"
 	@echo "make demo       set up, build, boot a VM with two ainic NICs, show them"
 	@echo "make check      set up, build and run every test; ends with 'N passed, N failed'"
+	@echo "make check-debug  the VM tests on a KASAN/lockdep/kmemleak kernel (built once, cached)"
 	@echo "make setup      install packages, guest kernel, kernel and QEMU sources"
 	@echo "make qemu       build QEMU 10.0 with the ainic device"
 	@echo "make bench      iperf3/ping over ainic vs virtio-net, e1000e, igb on the same fabric"
+	@echo "make fuzz       build and run the device-core fuzzers (scripts/fuzz; FUZZ_ARGS=--smoke)"
 	@echo "make genl       regenerate the genl uAPI header and kernel tables from uapi/ainic.yaml"
 	@echo "make checkpatch / make sparse   kernel style and static checks of the driver"
 
@@ -60,12 +62,20 @@ check: qemu
 	$(MAKE) all
 	scripts/check
 
+check-debug: qemu
+	$(MAKE) all
+	scripts/check-debug
+
 bench: qemu
 	$(MAKE) all
 	scripts/bench
 
 unit:
 	$(MAKE) -C tests/unit run LINUX_SRC=$(LINUX_SRC)
+
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz $(FUZZ_ARGS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

@@ -13,6 +13,13 @@ QEMU_SRC=$AINIC_CACHE/qemu-src
 QEMU_BUILD=$AINIC_CACHE/qemu-build
 QEMU_BIN=${QEMU_BIN:-$QEMU_BUILD/qemu-system-x86_64}
 KERNEL_DIR=$AINIC_CACHE/kernel
+# What scripts/vm-run boots and loads: by default the Debian kernel set up
+# above and driver/ainic.ko. AINIC_KERNEL_DIR names another kernel with the
+# same layout (KVER, <kver>/boot/vmlinuz-<kver>, <kver>/lib/modules/<kver>),
+# e.g. scripts/build-debug-kernel's; AINIC_MODULE the ainic.ko built for it;
+# AINIC_KERNEL_ARGS extra kernel command line arguments.
+GUEST_KERNEL_DIR=${AINIC_KERNEL_DIR:-$KERNEL_DIR}
+AINIC_MODULE=${AINIC_MODULE:-$AINIC_ROOT/driver/ainic.ko}
 LINUX_SRC=$AINIC_CACHE/linux-source-6.12
 
 log() { printf '[ainic] %s\n' "$*" >&2; }
@@ -20,8 +27,9 @@ die() { printf '[ainic] error: %s\n' "$*" >&2; exit 1; }
 
 # The guest kernel version: the one whose headers are installed, so the
 # module built on the host always matches the kernel booted in the VM.
+# guest_kver [DIR]: of the kernel in DIR (default: the Debian one).
 guest_kver() {
 	local f
-	f=$(cat "$KERNEL_DIR/KVER" 2>/dev/null) || die "no guest kernel: run scripts/setup"
+	f=$(cat "${1:-$KERNEL_DIR}/KVER" 2>/dev/null) || die "no guest kernel in ${1:-$KERNEL_DIR}: run scripts/setup"
 	echo "$f"
 }

@@ -90,22 +90,6 @@ static int parse_port(struct fabric *fab, const char *s)
 	return (int)v;
 }
 
-static void json_string(struct strbuf *b, const char *s)
-{
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			sb_printf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			sb_printf(b, "\\u%04x", ch);
-		else
-			sb_printf(b, "%c", ch);
-	}
-	sb_printf(b, "\"");
-}
-
 static void text_dir(struct strbuf *b, const char *pfx, const struct dir_counters *c,
 		     const char *sep)
 {
@@ -121,12 +105,19 @@ static void text_dir(struct strbuf *b, const char *pfx, const struct dir_counter
 		  pfx, c->queue_peak_frames, sep, pfx, c->queue_peak_bytes);
 }
 
+/* Whether a VM is connected to the port right now. */
+static const char *peer_state(const struct port *p)
+{
+	return port_connected(p) ? "connected" : "none";
+}
+
 /* key=value pairs separated by sep ("\n" for show, " " for ports). */
 static void text_port(struct strbuf *b, const struct port *p, const char *sep)
 {
-	sb_printf(b, "port=%d%slink=%s%speer=%s%srate_mbps=%" PRIu64 "%sbuffer_kb=%" PRIu64 "%s",
-		  p->index, sep, p->link_up ? "up" : "down", sep, port_peer_name(p), sep,
-		  p->eg.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
+	sb_printf(b, "port=%d%slink=%s%speer=%s%sconnects=%" PRIu64 "%srate_mbps=%" PRIu64
+		  "%sbuffer_kb=%" PRIu64 "%s",
+		  p->index, sep, p->link_up ? "up" : "down", sep, peer_state(p), sep,
+		  p->connects, sep, p->eg.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
 	sb_printf(b, "ecn=%s%secn_kmin_kb=%" PRIu64 "%secn_kmax_kb=%" PRIu64
 		  "%secn_pmax_pct=%u%s", p->ecn.enabled ? "on" : "off", sep,
 		  p->ecn.kmin_bytes / 1024, sep, p->ecn.kmax_bytes / 1024, sep,
@@ -152,12 +143,8 @@ static void json_dir(struct strbuf *b, const struct dir_counters *c)
 
 static void json_port(struct strbuf *b, const struct port *p)
 {
-	sb_printf(b, "{\"port\":%d,\"link\":\"%s\",\"peer\":", p->index,
-		  p->link_up ? "up" : "down");
-	if (p->peer_len)
-		json_string(b, p->peer.sun_path);
-	else
-		sb_printf(b, "null");
+	sb_printf(b, "{\"port\":%d,\"link\":\"%s\",\"peer\":\"%s\",\"connects\":%" PRIu64,
+		  p->index, p->link_up ? "up" : "down", peer_state(p), p->connects);
 	sb_printf(b, ",\"rate_mbps\":%" PRIu64 ",\"buffer_kb\":%" PRIu64
 		  ",\"ecn\":{\"enabled\":%s,\"kmin_kb\":%" PRIu64 ",\"kmax_kb\":%" PRIu64
 		  ",\"pmax_pct\":%u},\"rx\":",

@@ -13,6 +13,7 @@ const char *const drop_cause_names[DROP__COUNT] = {
 	[DROP_OVERSIZE] = "oversize",
 	[DROP_NO_PEER] = "no_peer",
 	[DROP_SEND_ERROR] = "send_error",
+	[DROP_FRAMING] = "framing",
 };
 
 struct frame *frame_new(const void *data, size_t len)
@@ -76,7 +77,7 @@ void egress_enqueue(struct port *port, struct frame *f, uint64_t now)
 	struct dir_counters *c = &port->tx.c;
 
 	/* Nobody to deliver to: don't let the frame hold buffer and wire time. */
-	if (!port->peer_len) {
+	if (!port_connected(port)) {
 		c->drops[DROP_NO_PEER]++;
 		free(f);
 		return;
@@ -102,7 +103,8 @@ void egress_enqueue(struct port *port, struct frame *f, uint64_t now)
 		port->eg.head = f;
 	port->eg.tail = f;
 	queue_account(c, 1, (long)f->len);
-	egress_run(port, now);
+	/* No egress_run here: the event loop transmits once this wakeup's
+	 * reads are done, so frames that arrived together leave together. */
 }
 
 static struct frame *dequeue(struct port *port)
@@ -121,34 +123,49 @@ void egress_run(struct port *port, uint64_t now)
 	struct egress *eg = &port->eg;
 
 	if (port->tx_blocked) {
-		/* Normally POLLOUT on the transmit socket unblocks the port;
+		/* Normally POLLOUT on the VM's socket unblocks the port;
 		 * the retry time is only a safety net. */
 		if (now < port->tx_retry_ns)
 			return;
 		port->tx_blocked = false;
 	}
 	while (eg->head && eg->head->ready_ns <= now) {
-		struct frame *f = eg->head;
+		struct frame *batch[CONN_TX_BATCH], *f;
+		int n = 0, done;
 
-		if (eg->rate_mbps && eg->busy_until_ns > now)
+		/* A frame already half written finishes whatever the wire
+		 * model says: the stream must not be left mid-frame. */
+		if (eg->rate_mbps && eg->busy_until_ns > now && !port->conn.tx_off)
 			break;
-		if (port_xmit(port, f) == XMIT_BLOCKED) {
-			/* Backpressure: the frame stays at the head, the ones
-			 * behind it wait, and the buffer fills instead. */
-			port->tx_blocked = true;
+		/* With a rate the wire is busy after one frame; without,
+		 * every ready frame goes in one writev. */
+		for (f = eg->head; f && n < CONN_TX_BATCH && f->ready_ns <= now; f = f->next) {
+			batch[n++] = f;
+			if (eg->rate_mbps)
+				break;
+		}
+		done = port_xmit(port, batch, n);
+		if (done < 0)
+			return; /* the VM is gone; its queue was flushed */
+		for (int i = 0; i < done; i++) {
+			f = dequeue(port);
+			if (eg->rate_mbps) {
+				/* The frame occupies the wire for L*8/rate from
+				 * when it really leaves (later if the VM held it
+				 * back); an idle transmitter starts now, so no
+				 * burst credit builds up. */
+				uint64_t start = eg->busy_until_ns > now ? eg->busy_until_ns : now;
+
+				eg->busy_until_ns = start + f->len * 8 * 1000 / eg->rate_mbps;
+			}
+			free(f);
+		}
+		if (port->tx_blocked) {
+			/* Backpressure: the rest stays queued, the buffer
+			 * fills instead, and POLLOUT resumes the port. */
 			port->tx_retry_ns = now + EGRESS_BLOCKED_RETRY_NS;
 			break;
 		}
-		f = dequeue(port);
-		if (eg->rate_mbps) {
-			/* The frame occupies the wire for L*8/rate from when it
-			 * really leaves (later if the VM held it back); an idle
-			 * transmitter starts now, so no burst credit builds up. */
-			uint64_t start = eg->busy_until_ns > now ? eg->busy_until_ns : now;
-
-			eg->busy_until_ns = start + f->len * 8 * 1000 / eg->rate_mbps;
-		}
-		free(f);
 	}
 }
 
@@ -169,9 +186,19 @@ uint64_t egress_next_deadline(const struct port *port)
 
 void egress_flush(struct port *port, enum drop_cause cause)
 {
+	struct frame *keep = NULL;
+
+	if (port->conn.tx_off && port->eg.head)
+		keep = dequeue(port);
 	while (port->eg.head) {
 		free(dequeue(port));
 		port->tx.c.drops[cause]++;
 	}
-	port->tx_blocked = false;
+	if (keep) {
+		keep->next = NULL;
+		port->eg.head = port->eg.tail = keep;
+		queue_account(&port->tx.c, 1, (long)keep->len);
+	} else {
+		port->tx_blocked = false;
+	}
 }

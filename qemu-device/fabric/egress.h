@@ -24,8 +24,9 @@ enum drop_cause {
 	DROP_LINK_DOWN,  /* port administratively down */
 	DROP_RUNT,       /* shorter than an Ethernet header */
 	DROP_OVERSIZE,   /* longer than the port MTU allows */
-	DROP_NO_PEER,    /* no VM socket to send to (never learned, or gone) */
-	DROP_SEND_ERROR, /* send failed otherwise (not EAGAIN: that blocks) */
+	DROP_NO_PEER,    /* no VM connected to the port (never, or it went away) */
+	DROP_SEND_ERROR, /* a write error other than the VM going away */
+	DROP_FRAMING,    /* rx: connection closed, its stream had a bad length */
 	DROP__COUNT
 };
 
@@ -35,6 +36,7 @@ struct frame {
 	struct frame *next;
 	uint64_t ready_ns; /* earliest send time; a delay stage raises it */
 	size_t len;
+	uint8_t hdr[4]; /* the stream's length header, filled when sent */
 	uint8_t data[];
 };
 
@@ -86,18 +88,21 @@ void direction_add_stage(struct direction *dir, const struct stage *st);
 bool direction_run_stages(struct direction *dir, struct port *port,
 			  struct frame *f, uint64_t now);
 
-/* A port blocked by a full VM receive queue waits for POLLOUT on its
- * transmit socket, and retries after this long in any case. */
+/* A port blocked by a full VM socket waits for POLLOUT on it, and retries
+ * after this long in any case (a safety net). */
 #define EGRESS_BLOCKED_RETRY_NS (200 * UINT64_C(1000000))
 
-/* Takes ownership of f: queues it or drops and counts it. */
+/* Takes ownership of f: queues it or drops and counts it. The caller
+ * (the event loop) runs egress_run afterwards. */
 void egress_enqueue(struct port *port, struct frame *f, uint64_t now);
-/* Sends every frame whose time has come, until the VM's queue is full
+/* Sends every frame whose time has come, until the VM's socket is full
  * (then the port is tx_blocked until POLLOUT or the retry time). */
 void egress_run(struct port *port, uint64_t now);
 /* When egress_run next has work, or UINT64_MAX. */
 uint64_t egress_next_deadline(const struct port *port);
-/* Drops every queued frame under cause (link down, shutdown). */
+/* Drops every queued frame under cause (link down, VM gone), except a head
+ * frame partly written to the VM's stream: that one is on the wire and must
+ * be finished, or the stream would carry a torn frame. */
 void egress_flush(struct port *port, enum drop_cause cause);
 
 /* The link-state stage, installed in both directions of every port. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ainic-fabric: an emulated data-centre switch for QEMU `-netdev dgram`
- * NICs. Port i is the unix datagram socket DIR/port<i>.sock; a VM's frames
- * arrive there and frames for it go to the address it sent from.
+ * ainic-fabric: an emulated data-centre switch for QEMU `-netdev stream`
+ * NICs. Port i is the unix stream socket DIR/port<i>.sock; a VM's NIC
+ * connects to it and frames flow both ways on that one connection.
  */
 
 #include <errno.h>
@@ -18,12 +18,6 @@
 #include "fabric.h"
 #include "qmp.h"
 
-/* Room for any datagram up to the unix socket limit, so MSG_TRUNC reports
- * the real length of an oversize frame instead of silently cutting it. */
-#define RX_BUF 65536
-/* Frames read per port per wakeup, so one busy VM cannot starve others. */
-#define RX_BURST 64
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
@@ -36,7 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ainic-fabric --dir DIR --ports N [--rate-mbps R] [--buffer-kb B]\n"
-		"                    [--mtu M] [--ecn ...] [--peer I=PATH]...\n"
+		"                    [--mtu M] [--ecn ...]\n"
 		"                    [--port-qmp I=PATH,ID]...\n"
 		"       ainic-fabric ctl DIR COMMAND...\n"
 		"  --rate-mbps R  egress line rate per port, Mbit/s; 0 = unlimited (default)\n"
@@ -44,7 +38,6 @@ static void usage(FILE *f)
 		"  --mtu M        largest IP MTU; frames over M+18 bytes are dropped\n"
 		"                 (default 9198, i.e. 9216-byte frames; range 68..9198)\n"
 		"  --ecn KMIN_KB,KMAX_KB,PMAX_PCT  RED ECN marking on every port (default off)\n"
-		"  --peer I=PATH  preset port I's VM socket path\n"
 		"  --port-qmp I=PATH,ID  on link up/down of port I, QMP set_link on NIC\n"
 		"                 ID via QEMU's QMP unix socket PATH\n");
 }
@@ -54,43 +47,57 @@ static size_t max_frame(const struct fabric *fab)
 	return fab->cfg.mtu + 18; /* Ethernet header + one VLAN tag */
 }
 
-static void receive_on_port(struct fabric *fab, struct port *p, uint8_t *buf)
-{
-	for (int burst = 0; burst < RX_BURST; burst++) {
-		struct sockaddr_un from = { 0 };
-		socklen_t fromlen = sizeof(from) - 1; /* keeps sun_path terminated */
-		uint64_t now;
-		struct frame *f;
-		ssize_t n;
+struct rx_ctx {
+	struct fabric *fab;
+	struct port *port;
+	uint64_t now;
+};
 
-		n = recvfrom(p->fd, buf, RX_BUF, MSG_DONTWAIT | MSG_TRUNC,
-			     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
-			return; /* EAGAIN, or an error that leaves the port usable */
-		now = now_ns();
-		/* Learn (or re-learn after a VM restart) where the VM lives.
-		 * An unnamed sender cannot be answered: forward, don't learn. */
-		if (fromlen > offsetof(struct sockaddr_un, sun_path) &&
-		    from.sun_path[0])
-			port_set_peer(p, from.sun_path); /* no-op if unchanged */
-		if (n < FRAME_MIN) {
-			p->rx.c.drops[DROP_RUNT]++;
-			continue;
-		}
-		if ((size_t)n > max_frame(fab) || n > RX_BUF) {
-			p->rx.c.drops[DROP_OVERSIZE]++;
-			continue;
-		}
-		f = frame_new(buf, n);
-		if (!f)
-			continue;
-		if (!direction_run_stages(&p->rx, p, f, now)) {
-			free(f);
-			continue;
-		}
-		p->rx.c.packets++;
-		p->rx.c.bytes += n;
-		forward_frame(fab, p->index, f, now);
+/* One well-framed frame from a VM: check it, run the rx stages, switch it. */
+static void rx_frame(void *opaque, const uint8_t *data, size_t len)
+{
+	struct rx_ctx *rx = opaque;
+	struct port *p = rx->port;
+	struct frame *f;
+
+	if (len < FRAME_MIN) {
+		p->rx.c.drops[DROP_RUNT]++;
+		return;
+	}
+	if (len > max_frame(rx->fab)) {
+		p->rx.c.drops[DROP_OVERSIZE]++;
+		return;
+	}
+	f = frame_new(data, len);
+	if (!f)
+		return;
+	if (!direction_run_stages(&p->rx, p, f, rx->now)) {
+		free(f);
+		return;
+	}
+	p->rx.c.packets++;
+	p->rx.c.bytes += len;
+	forward_frame(rx->fab, p->index, f, rx->now);
+}
+
+static void receive_on_port(struct fabric *fab, struct port *p)
+{
+	struct rx_ctx rx = { fab, p, now_ns() };
+
+	switch (conn_receive(&p->conn, rx_frame, &rx)) {
+	case CONN_RX_OK:
+		break;
+	case CONN_RX_FRAMING:
+		/* No way to find the next frame boundary: drop the
+		 * connection (QEMU reconnects) and keep switching. */
+		p->rx.c.drops[DROP_FRAMING]++;
+		fprintf(stderr, "ainic-fabric: port %d: bad frame length, connection closed\n",
+			p->index);
+		port_disconnect(p);
+		break;
+	case CONN_RX_CLOSED:
+		port_disconnect(p);
+		break;
 	}
 }
 
@@ -105,11 +112,6 @@ static int parse_num(const char *s, unsigned long long min, unsigned long long m
 	*out = strtoull(s, &end, 10);
 	return errno || *end || *out < min || *out > max ? -1 : 0;
 }
-
-struct preset_peer {
-	unsigned long long port;
-	const char *path;
-};
 
 struct preset_qmp {
 	unsigned long long port;
@@ -158,10 +160,8 @@ static void remove_pidfile(const char *dir)
 
 static int run(struct fabric *fab)
 {
-	/* Port sockets, transmit sockets of blocked ports, control. */
+	/* Per port its listening socket and its connection, then control. */
 	struct pollfd pfds[2 * MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
-	int blocked[MAX_PORTS];
-	static uint8_t buf[RX_BUF];
 	struct control ctl;
 	sigset_t block, empty;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -177,6 +177,8 @@ static int run(struct fabric *fab)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&empty);
 
+	/* The port sockets listen already: once control.sock exists (what
+	 * vm-run waits for), a VM's first connect succeeds. */
 	if (control_open(&ctl, fab, fab->dir) < 0)
 		return 1;
 	if (write_pidfile(fab->dir) < 0) {
@@ -186,26 +188,23 @@ static int run(struct fabric *fab)
 	while (!stop_requested) {
 		uint64_t now = now_ns(), next = UINT64_MAX;
 		struct timespec ts, *tsp = NULL;
-		int n = 0, nctl, nblocked = 0;
+		int n = 0, nctl;
 
-		for (int i = 0; i < fab->nports; i++) {
-			uint64_t d;
-
-			egress_run(&fab->ports[i], now);
-			d = egress_next_deadline(&fab->ports[i]);
-			if (d < next)
-				next = d;
-			pfds[n++] = (struct pollfd){ .fd = fab->ports[i].fd, .events = POLLIN };
-		}
-		/* A connected unix datagram socket polls writable only when
-		 * the peer's receive queue has room again. */
 		for (int i = 0; i < fab->nports; i++) {
 			struct port *p = &fab->ports[i];
+			uint64_t d;
 
-			if (p->tx_blocked && p->txfd >= 0) {
-				blocked[nblocked++] = i;
-				pfds[n++] = (struct pollfd){ .fd = p->txfd, .events = POLLOUT };
-			}
+			egress_run(p, now);
+			d = egress_next_deadline(p);
+			if (d < next)
+				next = d;
+			pfds[n++] = (struct pollfd){ .fd = p->listen_fd, .events = POLLIN };
+			/* fd -1 (no VM) is ignored by poll; POLLOUT only while
+			 * the VM's socket is full (backpressure). */
+			pfds[n++] = (struct pollfd){
+				.fd = p->conn.fd,
+				.events = POLLIN | (p->tx_blocked ? POLLOUT : 0),
+			};
 		}
 		nctl = control_fill_pollfds(&ctl, &pfds[n]);
 		if (next != UINT64_MAX) {
@@ -221,18 +220,27 @@ static int run(struct fabric *fab)
 			perror("ainic-fabric: ppoll");
 			break;
 		}
-		for (int k = 0; k < nblocked; k++) {
-			struct port *p = &fab->ports[blocked[k]];
+		for (int i = 0; i < fab->nports; i++) {
+			struct port *p = &fab->ports[i];
+			const struct pollfd *c = &pfds[2 * i + 1];
 
-			/* Room (or an error the next send reports): go on. */
-			if (pfds[fab->nports + k].revents && p->tx_blocked) {
+			/* Forwarding for an earlier port may have closed (and
+			 * accept reused) this fd: act only on the one polled. */
+			if (c->fd < 0 || c->fd != p->conn.fd || !c->revents)
+				continue;
+			if ((c->revents & POLLOUT) && p->tx_blocked) {
 				p->tx_blocked = false;
 				egress_run(p, now_ns());
 			}
+			if (port_connected(p) && c->fd == p->conn.fd &&
+			    (c->revents & (POLLIN | POLLHUP | POLLERR)))
+				receive_on_port(fab, p);
 		}
+		/* Accept after reading, so an old connection's last frames and
+		 * EOF are handled before a new one replaces it. */
 		for (int i = 0; i < fab->nports; i++)
-			if (pfds[i].revents & POLLIN)
-				receive_on_port(fab, &fab->ports[i], buf);
+			if (pfds[2 * i].revents & POLLIN)
+				port_accept(&fab->ports[i]);
 		control_handle(&ctl, &pfds[n], nctl);
 	}
 	control_close(&ctl);
@@ -243,11 +251,10 @@ static int run(struct fabric *fab)
 int main(int argc, char **argv)
 {
 	static struct fabric fab;
-	struct preset_peer peers[MAX_PORTS];
 	static struct preset_qmp qmps[MAX_PORTS];
 	int nqmps = 0;
 	struct ecn_config ecn_default = { 0 };
-	int npeers = 0, nopen = 0, rc;
+	int nopen = 0, rc;
 	unsigned long long v;
 
 	if (argc >= 2 && !strcmp(argv[1], "ctl"))
@@ -301,12 +308,6 @@ int main(int argc, char **argv)
 			}
 			if (ecn_parse(&ecn_default, words, nw))
 				goto bad;
-		} else if (!strcmp(opt, "--peer")) {
-			const char *path;
-
-			if (npeers == MAX_PORTS || parse_port_eq(val, &v, &path))
-				goto bad;
-			peers[npeers++] = (struct preset_peer){ v, path };
 		} else if (!strcmp(opt, "--port-qmp")) {
 			/* I=PATH,ID: the ID is after the last comma (ids
 			 * have none), so PATH may contain commas. */
@@ -339,12 +340,6 @@ bad:
 		usage(stderr);
 		return 2;
 	}
-	for (int i = 0; i < npeers; i++) {
-		if (peers[i].port >= (unsigned long long)fab.nports) {
-			fprintf(stderr, "ainic-fabric: --peer %llu: no such port\n", peers[i].port);
-			return 2;
-		}
-	}
 	for (int i = 0; i < nqmps; i++) {
 		if (qmps[i].port >= (unsigned long long)fab.nports) {
 			fprintf(stderr, "ainic-fabric: --port-qmp %llu: no such port\n",
@@ -372,15 +367,9 @@ bad:
 		strcpy(p->qmp_path, qmps[i].path);
 		strcpy(p->qmp_id, qmps[i].id);
 	}
-	for (int i = 0; i < npeers && !rc; i++) {
-		if (port_set_peer(&fab.ports[peers[i].port], peers[i].path) < 0) {
-			fprintf(stderr, "ainic-fabric: --peer path too long: %s\n", peers[i].path);
-			rc = 2;
-		}
-	}
 	if (!rc)
 		rc = run(&fab);
-	for (int i = 0; i < nopen; i++) /* never-opened ports hold fd 0 */
+	for (int i = 0; i < nopen; i++) /* never-opened ports are all zero */
 		port_close(&fab.ports[i]);
 	return rc;
 }

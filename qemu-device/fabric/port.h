@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A switch port: the unix datagram socket a QEMU netdev sends to, the
- * learned peer (the VM's own socket path), the socket connect()ed to the peer
- * that frames to the VM leave on, its counters and pipelines. */
+/* A switch port: the unix stream socket DIR/port<i>.sock a QEMU
+ * `-netdev stream` client connects to, the one VM connection it serves,
+ * its counters and pipelines. */
 #ifndef FABRIC_PORT_H
 #define FABRIC_PORT_H
 
@@ -9,19 +9,17 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "conn.h"
 #include "ecn.h"
 #include "egress.h"
 
 struct port {
 	int index;
-	int fd;
-	struct sockaddr_un path; /* our bound socket, DIR/port<i>.sock */
-	struct sockaddr_un peer; /* where frames to the VM go */
-	socklen_t peer_len;      /* 0: no peer known yet */
-	/* Transmit socket, connect()ed to peer (-1: not connected). Connected,
-	 * so POLLOUT means the VM's receive queue has room: backpressure. */
-	int txfd;
-	bool tx_blocked;         /* head frame got EAGAIN: waiting for POLLOUT */
+	int listen_fd;
+	struct sockaddr_un path; /* DIR/port<i>.sock */
+	struct conn conn;        /* the VM; conn.fd < 0: none (frames: no_peer) */
+	uint64_t connects;       /* connections accepted (a replaced one counts) */
+	bool tx_blocked;         /* the VM's socket is full: waiting for POLLOUT */
 	uint64_t tx_retry_ns;    /* while blocked: retry anyway at this time */
 	bool link_up;
 	/* --port-qmp: the VM's QMP socket and NIC id for set_link ("" = none) */
@@ -41,19 +39,23 @@ struct fabric_config {
 int port_open(struct port *port, int index, const char *dir,
 	      const struct fabric_config *cfg);
 void port_close(struct port *port);
-/* Sets (or re-learns) the peer path; a new path re-connects the transmit
- * socket. Returns -1 if the path is too long. */
-int port_set_peer(struct port *port, const char *path);
+/* Accepts pending connections; the newest replaces the current one. */
+void port_accept(struct port *port);
+/* The VM is gone (EOF, error, framing error, replaced): close the
+ * connection and drop the queued frames as no_peer. */
+void port_disconnect(struct port *port);
+static inline bool port_connected(const struct port *port)
+{
+	return conn_up(&port->conn);
+}
 
-enum xmit_result {
-	XMIT_DONE,    /* sent or dropped, and counted: the frame can go */
-	XMIT_BLOCKED, /* the VM's queue is full: keep f, wait for POLLOUT */
-};
-
-/* Sends f to the VM now and counts the result, unless the VM's receive
- * queue is full. Does not free f. */
-enum xmit_result port_xmit(struct port *port, const struct frame *f);
-const char *port_peer_name(const struct port *port);
+/*
+ * Writes frames[0..n) (the head of the egress queue) to the VM and counts
+ * the ones written completely, which the caller then dequeues. Fewer than
+ * n: the socket is full and the port is tx_blocked. -1: the connection
+ * failed, the port is disconnected and its queue flushed.
+ */
+int port_xmit(struct port *port, struct frame *const *frames, int n);
 void port_clear_counters(struct port *port);
 void port_set_link(struct port *port, bool up);
 

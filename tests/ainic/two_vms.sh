@@ -14,6 +14,8 @@ if [ "${AINIC_VMS:-1}" -lt 2 ] || [ -z "${NETIF:-}" ]; then
 	exit "$KSFT_SKIP"
 fi
 server_v4=192.0.2.1 server_v6=2001:db8::1
+# Room for the 2 MiB UDP socket buffers below, on both ends
+sysctl -qw net.core.rmem_max=4194304 net.core.wmem_max=4194304
 
 if [ "$AINIC_VM" = 0 ]; then
 	ktap_set_plan 2

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Black-box tests of ainic-fabric: fake VMs are unix datagram sockets that
-send Ethernet frames to the fabric's port sockets. Prints TAP.
+"""Black-box tests of ainic-fabric: fake VMs connect to the fabric's port
+sockets over unix stream, as QEMU's -netdev stream does, and exchange
+Ethernet frames with its framing (a 4-byte big-endian length before each
+frame). Prints TAP.
 
 Assertions use exact counters and lower bounds on time only, so a loaded
 machine makes the tests slower, never flaky.
@@ -48,34 +50,78 @@ def wait_until(pred, timeout=TIMEOUT, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
-class FakeVM:
-    """A VM's -netdev dgram: bound to its own path, sends to a port socket."""
+def framed(data):
+    """One frame as -netdev stream puts it on the wire."""
+    return len(data).to_bytes(4, "big") + data
 
-    def __init__(self, fab, port, name):
-        self.path = os.path.join(fab.dir, name + ".sock")
-        self.remote = fab.port_path(port)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        self.sock.bind(self.path)
+
+class StreamParser:
+    """Splits a -netdev stream byte stream into frames."""
+
+    def __init__(self):
+        self.buf = b""
+
+    def feed(self, data):
+        self.buf += data
+        out = []
+        while len(self.buf) >= 4:
+            n = int.from_bytes(self.buf[:4], "big")
+            assert 0 < n <= 65536 + 4096, "bad length %d from the fabric" % n
+            if len(self.buf) < 4 + n:
+                break
+            out.append(self.buf[4:4 + n])
+            self.buf = self.buf[4 + n:]
+        return out
+
+
+def connect_port(fab, port):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    s.connect(fab.port_path(port))
+    return s
+
+
+class FakeVM:
+    """A VM's -netdev stream client: connected to its port, a thread reads
+    and parses what the fabric sends. rate_kbs > 0 reads slowly: 4 KiB
+    chunks at about that many KiB/s."""
+
+    def __init__(self, fab, port, rate_kbs=0):
+        self.sock = connect_port(fab, port)
+        self.sock.settimeout(None)
+        self.rate_kbs = rate_kbs
         self.rx = queue.Queue()
         self.times = []
         self.closed = False
+        self.eof = False
         self.thread = threading.Thread(target=self._reader, daemon=True)
         self.thread.start()
 
     def _reader(self):
+        parser = StreamParser()
+        chunk = 4096 if self.rate_kbs else 1 << 20
         while True:
             try:
-                data = self.sock.recv(70000)
+                data = self.sock.recv(chunk)
             except OSError:
                 return
             if self.closed:
                 return
-            self.times.append(time.monotonic())
-            self.rx.put(data)
+            if not data:
+                self.eof = True
+                return
+            now = time.monotonic()
+            for f in parser.feed(data):
+                self.times.append(now)
+                self.rx.put(f)
+            if self.rate_kbs:
+                time.sleep(len(data) / 1024 / self.rate_kbs)
 
     def send(self, data):
-        self.sock.sendto(data, self.remote)
+        self.sock.sendall(framed(data))
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
 
     def recv(self, timeout=TIMEOUT):
         return self.rx.get(timeout=timeout)
@@ -91,7 +137,7 @@ class FakeVM:
             except queue.Empty:
                 return out
 
-    def close(self, unlink=True):
+    def close(self):
         self.closed = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
@@ -99,8 +145,6 @@ class FakeVM:
             pass
         self.thread.join(TIMEOUT)
         self.sock.close()
-        if unlink and os.path.exists(self.path):
-            os.unlink(self.path)
 
 
 class Fabric:
@@ -116,16 +160,13 @@ class Fabric:
     def port_path(self, i):
         return os.path.join(self.dir, "port%d.sock" % i)
 
-    def vm(self, port, name, announce=True):
-        """A fake VM on port. Like a booted VM it has sent something, so the
-        fabric knows its address: a runt, which learns no MAC; counters are
-        cleared afterwards so tests count from zero."""
-        v = FakeVM(self, port, name)
+    def vm(self, port, name=None, rate_kbs=0):
+        """A fake VM connected to port; counters are cleared once the port
+        shows it, so tests count from zero. (name: for the reader only.)"""
+        v = FakeVM(self, port, rate_kbs)
         self.vms.append(v)
-        if announce:
-            v.send(b"\x00")
-            wait_until(lambda: self.show(port)["peer"] == v.path, what="peer learned")
-            self.ctl("clear %d" % port)
+        wait_until(lambda: self.show(port)["peer"] == "connected", what="VM connected")
+        self.ctl("clear %d" % port)
         return v
 
     def ctl_raw(self, line):
@@ -250,7 +291,7 @@ def test_counters_exact():
         assert (p0["tx_packets"], p0["tx_bytes"]) == (1, 100)
         assert all(v == 0 for k, v in p0.items() if "_drop_" in k), p0
         js = [json.loads(l) for l in fab.ctl("json ports")]
-        assert js[1]["tx"]["bytes"] == sum(sizes) and js[1]["peer"] == b.path
+        assert js[1]["tx"]["bytes"] == sum(sizes) and js[1]["peer"] == "connected"
         fab.ctl("clear all")
         assert fab.show(1)["tx_packets"] == 0 and fab.show(0)["rx_bytes"] == 0
     finally:
@@ -261,14 +302,15 @@ def test_runt_oversize():
     fab = Fabric(2, ["--mtu", "1500"])
     try:
         a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
-        a.send(b"\x01" * 13)                     # runt
+        a.send(b"\x01" * 13)                     # runt, but well framed
         a.send(frame(BCAST, A, 1519))            # 1500 + 18 + 1
-        a.send(frame(BCAST, A, 70000))           # beyond any receive buffer
+        a.send(frame(BCAST, A, 65536 + 4096))    # the longest the stream carries
         a.send(frame(BCAST, A, 1518))            # largest allowed
         assert len(b.recv()) == 1518
         p0 = fab.show(0)
         assert p0["rx_drop_runt"] == 1 and p0["rx_drop_oversize"] == 2, p0
         assert p0["rx_packets"] == 1 and fab.show(1)["tx_packets"] == 1
+        assert p0["rx_drop_framing"] == 0 and p0["peer"] == "connected", p0
     finally:
         assert fab.stop() == 0
     fab = Fabric(2)                              # default: 9216-byte frames
@@ -431,34 +473,116 @@ def test_ctl_client():
         assert fab.stop() == 0
 
 
-def test_peer_gone_and_rebind():
-    fab = Fabric(3)
+def test_disconnect_no_peer_and_reconnect():
+    fab = Fabric(4)
     try:
         a, b, c = three_vms(fab)
         b.send(frame(BCAST, B))
         a.recv(), c.recv()
-        b.close(unlink=False)                    # path stays: ECONNREFUSED
+        wait_tx(fab, 3, 1, "tx_drop_no_peer")    # port 3: never connected
+        assert fab.show(3)["peer"] == "none"
+        b.close()                                # the VM goes away
+        wait_until(lambda: fab.show(1)["peer"] == "none", what="port1 peerless")
         a.send(frame(B, A))
         wait_tx(fab, 1, 1, "tx_drop_no_peer")
-        os.unlink(b.path)                        # path gone: ENOENT
-        a.send(frame(B, A))
+        a.send(frame(BCAST, A, tag=b"f"))        # flooding goes on
+        assert c.recv()[14:15] == b"f"
         wait_tx(fab, 1, 2, "tx_drop_no_peer")
-        assert fab.alive()
-        # The VM restarts at a new path: the port learns it again.
-        b2 = fab.vm(1, "vmB2", announce=False)
-        b2.send(frame(BCAST, B))
-        a.recv()
+        # The VM comes back (QEMU's reconnect-ms): the port serves it.
+        b2 = fab.vm(1, "vmB2")
         a.send(frame(B, A, tag=b"r"))
         assert b2.recv()[14:15] == b"r"
-        assert fab.show(1)["peer"] == b2.path
-        # An unnamed sender is forwarded but cannot become the peer.
-        anon = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        anon.sendto(frame(BCAST, C, tag=b"n"), fab.port_path(2))
-        assert a.recv()[14:15] == b"n"
-        assert fab.show(2)["peer"] == c.path
-        anon.close()
-        # A port nobody ever used counts no_peer on flood.
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == 1 and p1["tx_drop_send_error"] == 0, p1
         assert fab.alive()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_several_frames_in_one_write():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        sent = [frame(BCAST, A, n, tag=bytes([i])) for i, n in
+                enumerate([60, 1514, 0, 9000, 64, 14])]
+        sent[2] = b"\x01" * 13                   # a runt between good frames
+        a.send_raw(b"".join(framed(f) for f in sent))
+        want = [f for f in sent if len(f) >= 14]
+        assert [b.recv() for _ in want] == want
+        p0 = fab.show(0)
+        assert p0["rx_packets"] == len(want) and p0["rx_drop_runt"] == 1, p0
+        assert p0["rx_bytes"] == sum(map(len, want)), p0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_frame_split_over_writes():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        one, two = frame(BCAST, A, 1000, tag=b"1"), frame(BCAST, A, 3000, tag=b"2")
+        data = framed(one) + framed(two)
+        # Cut inside a length header, inside the data and at a boundary;
+        # the pauses make the fabric read each piece on its own.
+        for cut in ([2], [500], [4 + 1000], [1, 3, 4, 700, 1004, 1006, 2000]):
+            pieces, prev = [], 0
+            for c in cut + [len(data)]:
+                pieces.append(data[prev:c])
+                prev = c
+            for piece in pieces:
+                a.send_raw(piece)
+                time.sleep(0.05)
+            assert b.recv() == one and b.recv() == two, cut
+        p0 = fab.show(0)
+        assert p0["rx_packets"] == 8 and p0["peer"] == "connected", p0
+        assert all(v == 0 for k, v in p0.items() if "_drop_" in k), p0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_framing_error_closes_only_that_connection():
+    fab = Fabric(3)
+    try:
+        a, b, c = three_vms(fab)
+        # Good frames before the bad length in the same write still count.
+        for bad in (0, 65536 + 4096 + 1, 0xffffffff):
+            a.send_raw(framed(frame(BCAST, A, tag=b"g")) + bad.to_bytes(4, "big") +
+                       bytes(64))
+            assert b.recv()[14:15] == b"g" and c.recv()[14:15] == b"g"
+            wait_until(lambda: a.eof, what="fabric closes the connection")
+            p0 = fab.show(0)
+            assert p0["peer"] == "none" and p0["rx_packets"] == 1, p0
+            assert p0["rx_drop_framing"] == 1, p0
+            # The others are untouched and still switch.
+            b.send(frame(BCAST, B, tag=b"b"))
+            assert c.recv()[14:15] == b"b"
+            assert fab.show(1)["peer"] == "connected" and fab.show(2)["peer"] == "connected"
+            a.close()
+            fab.vms.remove(a)
+            a = fab.vm(0, "vmA")                 # QEMU reconnects
+            b.send(frame(BCAST, B, tag=b"x"))
+            assert a.recv()[14:15] == b"x" and c.recv()[14:15] == b"x"
+            fab.ctl("clear all")
+        assert fab.alive()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_second_connection_replaces_first():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        b2 = FakeVM(fab, 1)                      # a restarted VM connects
+        fab.vms.append(b2)
+        wait_until(lambda: b.eof, what="old connection closed")
+        p1 = fab.show(1)
+        assert p1["peer"] == "connected" and p1["connects"] == 1, p1
+        a.send(frame(BCAST, A, tag=b"n"))
+        assert b2.recv()[14:15] == b"n"
+        b2.send(frame(BCAST, B, tag=b"m"))
+        assert a.recv()[14:15] == b"m"
+        assert b.count() == 0
+        assert fab.show(1)["tx_packets"] == 1
     finally:
         assert fab.stop() == 0
 
@@ -521,31 +645,31 @@ def test_ecn_marking():
 
 
 class SlowVM:
-    """A VM that does not read until told to: its socket queue fills
-    (net.unix.max_dgram_qlen) and the fabric must hold frames back."""
+    """A VM that does not read until told to: the socket to it fills and
+    the fabric must hold frames back in its egress buffer."""
 
-    def __init__(self, fab, port, name):
-        self.path = os.path.join(fab.dir, name + ".sock")
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
-        self.sock.sendto(b"\x00", fab.port_path(port))
-        wait_until(lambda: fab.show(port)["peer"] == self.path, what="peer learned")
+    def __init__(self, fab, port, name=None):
+        self.sock = connect_port(fab, port)
+        wait_until(lambda: fab.show(port)["peer"] == "connected", what="VM connected")
         fab.ctl("clear %d" % port)
 
     def read_all(self, quiet=0.5):
         """Reads until nothing arrives for quiet seconds."""
         self.sock.settimeout(quiet)
-        got = []
+        parser, got = StreamParser(), []
         try:
             while True:
-                got.append(self.sock.recv(70000))
+                data = self.sock.recv(1 << 20)
+                if not data:
+                    break
+                got += parser.feed(data)
         except socket.timeout:
             pass
+        assert parser.buf == b"", "a partial frame is left over"
         return got
 
     def close(self):
         self.sock.close()
-        os.unlink(self.path)
 
 
 def seq_frame(i, size=1000):
@@ -562,20 +686,22 @@ def accounted(fab, port, n):
         v for k, v in p.items() if k.startswith("tx_drop_")) == n
 
 
+# Far more than any unix socket buffer holds, so the fabric must queue.
+MANY = 1000
+
+
 def test_slow_vm_backpressure():
-    fab = Fabric(2)
+    fab = Fabric(2, ["--buffer-kb", "2048"])
     try:
         a = fab.vm(0, "vmA")
-        slow = SlowVM(fab, 1, "slow")
-        n = 200                                  # 200 KB: fits the 512 KiB buffer
+        slow = SlowVM(fab, 1)
+        n = MANY                                 # 1 MB: fits the 2 MiB buffer
         for i in range(n):
             a.send(seq_frame(i))
         wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
         time.sleep(0.3)                          # the VM still does not read
         p1 = fab.show(1)
-        qlen = int(open("/proc/sys/net/unix/max_dgram_qlen").read())
-        if qlen + 1 < n:
-            assert p1["tx_queue_frames"] > 0, p1  # held in the egress buffer
+        assert p1["tx_queue_frames"] > 0, p1     # held in the egress buffer
         assert p1["tx_packets"] + p1["tx_queue_frames"] == n, p1
         got = slow.read_all()
         assert [seq_of(f) for f in got] == list(range(n)), [seq_of(f) for f in got][:20]
@@ -588,12 +714,32 @@ def test_slow_vm_backpressure():
         assert fab.stop() == 0
 
 
+def test_slow_reader_no_loss_no_torn_frames():
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a = fab.vm(0, "vmA")
+        b = fab.vm(1, "vmB", rate_kbs=4096)      # reads 4 KiB at a time
+        # Sizes that do not divide the socket buffer: writes end mid-frame.
+        sizes = [60 + (i * 7919) % 9100 for i in range(2000)]
+        for i, n in enumerate(sizes):
+            a.send(seq_frame(i, max(n, 18)))
+        got = [b.recv(timeout=60) for _ in sizes]
+        assert [seq_of(f) for f in got] == list(range(len(sizes)))
+        assert [len(f) for f in got] == [max(n, 18) for n in sizes]
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == len(sizes) and p1["tx_queue_frames"] == 0, p1
+        assert p1["tx_queue_peak_frames"] > 0, p1  # it did have to wait
+        assert all(v == 0 for k, v in p1.items() if "_drop_" in k), p1
+    finally:
+        assert fab.stop() == 0
+
+
 def test_slow_vm_tiny_buffer_exact_drops():
     fab = Fabric(2, ["--buffer-kb", "4"])
     try:
         a = fab.vm(0, "vmA")
-        slow = SlowVM(fab, 1, "slow")
-        n = 60
+        slow = SlowVM(fab, 1)
+        n = MANY
         for i in range(n):
             a.send(seq_frame(i))
         wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
@@ -612,13 +758,41 @@ def test_slow_vm_tiny_buffer_exact_drops():
         assert fab.stop() == 0
 
 
-def test_vanished_vm_does_not_stall():
-    fab = Fabric(3)
+def test_link_down_while_blocked_keeps_frames_whole():
+    fab = Fabric(2, ["--buffer-kb", "2048"])
     try:
         a = fab.vm(0, "vmA")
-        slow = SlowVM(fab, 1, "slow")
+        slow = SlowVM(fab, 1)
+        n = MANY
+        for i in range(n):
+            a.send(seq_frame(i, 777))            # writes likely end mid-frame
+        wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
+        fab.ctl("set 1 link down")               # flushes the queue
+        got = slow.read_all()                    # parser: no torn frame
+        p1 = fab.show(1)
+        assert p1["tx_drop_link_down"] > 0 and p1["tx_queue_frames"] == 0, p1
+        assert p1["tx_packets"] == len(got), (len(got), p1)
+        assert p1["tx_packets"] + p1["tx_drop_link_down"] == n, p1
+        assert [seq_of(f) for f in got] == list(range(len(got)))
+        fab.ctl("set 1 link up")
+        a.send(seq_frame(n, 777))
+        parser, f = StreamParser(), []
+        slow.sock.settimeout(TIMEOUT)
+        while not f:
+            f = parser.feed(slow.sock.recv(65536))
+        assert [seq_of(x) for x in f] == [n], f
+        slow.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_vanished_vm_does_not_stall():
+    fab = Fabric(3, ["--buffer-kb", "2048"])
+    try:
+        a = fab.vm(0, "vmA")
+        slow = SlowVM(fab, 1)
         c = fab.vm(2, "vmC")
-        n = 100
+        n = MANY
         for i in range(n):
             a.send(seq_frame(i))
         got = [seq_of(c.recv()) for _ in range(n)]  # port 1 blocked, 2 flows
@@ -630,6 +804,7 @@ def test_vanished_vm_does_not_stall():
         p1 = fab.show(1)
         assert p1["tx_packets"] + p1["tx_drop_no_peer"] == n, p1
         assert p1["tx_drop_no_peer"] > 0 and p1["tx_drop_send_error"] == 0, p1
+        assert p1["peer"] == "none", p1
         for i in range(n, n + 10):               # flows on, dropped as no_peer
             a.send(seq_frame(i))
         assert [seq_of(c.recv()) for _ in range(10)] == list(range(n, n + 10))
@@ -641,76 +816,33 @@ def test_vanished_vm_does_not_stall():
 
 
 def test_backpressure_with_rate():
-    fab = Fabric(2, ["--rate-mbps", "10"])     # 1000 B = 0.8 ms
+    fab = Fabric(2, ["--rate-mbps", "10", "--buffer-kb", "2048"])  # 1000 B = 0.8 ms
     try:
         a = fab.vm(0, "vmA")
-        slow = SlowVM(fab, 1, "slow")
-        n = 100
+        slow = SlowVM(fab, 1)
+        n = MANY
         for i in range(n):
             a.send(seq_frame(i))
         wait_until(lambda: accounted(fab, 1, n), what="all frames accounted")
-        time.sleep(0.2)
+        # Until the socket to the VM is full, frames leave at line rate.
+        def stalled():
+            before = fab.show(1)["tx_packets"]
+            time.sleep(0.1)                      # 125 frames at line rate
+            return before > 0 and fab.show(1)["tx_packets"] == before
+        wait_until(stalled, what="socket full")
+        held = fab.show(1)["tx_queue_frames"]
+        assert held > 10, held
         t0 = time.monotonic()
         got = slow.read_all()
         spread = time.monotonic() - t0 - 0.5     # minus the final quiet wait
         assert [seq_of(f) for f in got] == list(range(n))
         # Held frames still leave at line rate once the VM reads.
-        qlen = int(open("/proc/sys/net/unix/max_dgram_qlen").read())
-        held = n - (qlen + 1)
-        if held > 10:
-            assert spread >= 0.9 * (held - 1) * 1000 * 8 / 10e6, spread
+        assert spread >= 0.9 * (held - 1) * 1000 * 8 / 10e6, (spread, held)
         p1 = fab.show(1)
         assert p1["tx_packets"] == n and p1["tx_drop_buffer"] == 0, p1
         slow.close()
     finally:
         assert fab.stop() == 0
-
-
-def test_preset_peer_and_no_peer():
-    d = tempfile.mkdtemp(prefix="peer", dir="/tmp")
-    try:
-        path = os.path.join(d, "vmB.sock")
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        s.bind(path)
-        s.settimeout(TIMEOUT)
-        fab = Fabric(3, ["--peer", "1=" + path])
-        try:
-            a = fab.vm(0, "vmA")
-            a.send(frame(BCAST, A, tag=b"p"))
-            assert s.recv(100)[14:15] == b"p"    # B never sent anything
-            wait_tx(fab, 2, 1, "tx_drop_no_peer")  # port 2 has no peer
-            assert fab.show(1)["peer"] == path
-        finally:
-            assert fab.stop() == 0
-        s.close()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def test_preset_peer_created_late_and_restart():
-    fab = None
-    d = tempfile.mkdtemp(prefix="peer", dir="/tmp")
-    try:
-        path = os.path.join(d, "vmB.sock")
-        fab = Fabric(2, ["--peer", "1=" + path])  # the VM is not there yet
-        a = fab.vm(0, "vmA")
-        a.send(frame(BCAST, A, tag=b"1"))
-        wait_tx(fab, 1, 1, "tx_drop_no_peer")
-        for tag in (b"2", b"3"):                 # started; then restarted
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            s.bind(path)                         # at the same path
-            s.settimeout(TIMEOUT)
-            a.send(frame(BCAST, A, tag=tag))
-            assert s.recv(100)[14:15] == tag     # connected lazily, no loss
-            s.close()
-            os.unlink(path)
-        p1 = fab.show(1)
-        assert p1["tx_packets"] == 2 and p1["tx_drop_no_peer"] == 1, p1
-        assert p1["peer"] == path
-    finally:
-        if fab:
-            assert fab.stop() == 0
-        shutil.rmtree(d, ignore_errors=True)
 
 
 class FakeQMP:

@@ -41,6 +41,13 @@ ainic_ensure_loaded() {
 	[ -d /sys/module/ainic ] || ainic_load
 }
 
+# The remote namespace's interface on the link under test: the one holding
+# REMOTE_V4 (not the first listed: kernels with built-in tunnel drivers give
+# every namespace a sit0 and the like).
+remote_ifname() {
+	ip -n "$REMOTE_ARGS" -o -4 addr show to "$REMOTE_V4" | awk '{ print $2; exit }'
+}
+
 # ktap_expect DESCRIPTION STATUS: pass when STATUS (usually $?) is 0.
 ktap_expect() {
 	if [ "$2" -eq 0 ]; then

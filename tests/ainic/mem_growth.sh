@@ -20,8 +20,7 @@ fi
 modprobe pktgen || { ktap_skip_all "no pktgen"; exit "$KSFT_SKIP"; }
 queues=$(ls -d /sys/class/net/"$NETIF"/queues/tx-* | wc -l)
 ktap_set_plan $((queues + 1))
-rif=$(ip -n "$REMOTE_ARGS" -o link show | awk -F': ' '$2 != "lo" { print $2; exit }')
-rif=${rif%@*}
+rif=$(remote_ifname)
 dst_mac=$(ip netns exec "$REMOTE_ARGS" cat "/sys/class/net/$rif/address")
 
 pg() { echo "$2" >"/proc/net/pktgen/$1"; }

@@ -13,8 +13,7 @@ if [ -z "${NETIF:-}" ] || [ "${REMOTE_TYPE:-}" != netns ]; then
 	exit "$KSFT_SKIP"
 fi
 ktap_set_plan 8
-rif=$(ip -n "$REMOTE_ARGS" -o link show | awk -F': ' '$2 != "lo" { print $2; exit }')
-rif=${rif%@*}
+rif=$(remote_ifname)
 
 set_mtu() {
 	ip link set dev "$NETIF" mtu "$1" && ip -n "$REMOTE_ARGS" link set dev "$rif" mtu "$1"

@@ -103,6 +103,23 @@ def _ainic_text_range():
     return min(addrs), max(addrs) + 4096
 
 
+def _kernel_function_range(name):
+    """Start and end of a kernel function's code, from the symbol table."""
+    addrs, start = [], None
+    with open("/proc/kallsyms", encoding="ascii") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3 or parts[1] not in "tT":
+                continue
+            addr = int(parts[0], 16)
+            addrs.append(addr)
+            if parts[2] == name and len(parts) == 3:
+                start = addr
+    if not start:
+        raise KsftSkipEx(f"cannot find {name} in the kernel's symbols")
+    return start, min(a for a in addrs if a > start)
+
+
 def _setup_injection():
     for t in FAULT_TYPES:
         if not os.path.isdir(f"{DEBUGFS}/{t}"):
@@ -110,11 +127,16 @@ def _setup_injection():
         if not os.path.exists(f"{DEBUGFS}/{t}/require-start"):
             raise KsftSkipEx("the kernel has no fault-injection stack-trace filter")
     start, end = _ainic_text_range()
+    # The kernel's own /proc/irq/N code ignores its allocation failures and
+    # then WARNs when removing the entries it never made: not ainic's to fix.
+    reject_start, reject_end = _kernel_function_range("register_irq_proc")
     for t in FAULT_TYPES:
         d = f"{DEBUGFS}/{t}"
         _write(f"{d}/probability", 0)  # only fail-nth injects
         _write(f"{d}/require-start", start)
         _write(f"{d}/require-end", end)
+        _write(f"{d}/reject-start", reject_start)
+        _write(f"{d}/reject-end", reject_end)
         _write(f"{d}/stacktrace-depth", 32)
         _write(f"{d}/ignore-gfp-wait", "N")
         _write(f"{d}/verbose", 0)

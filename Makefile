@@ -24,6 +24,7 @@ help:
 	@echo "make qemu       build QEMU 10.0 with the ainic device"
 	@echo "make bench      iperf3/ping over ainic vs virtio-net, e1000e, igb on the same fabric"
 	@echo "make fuzz       build and run the device-core fuzzers (scripts/fuzz; FUZZ_ARGS=--smoke)"
+	@echo "make qemu-fuzz  QEMU's generic-fuzz on the whole ainic device (scripts/qemu-fuzz)"
 	@echo "make genl       regenerate the genl uAPI header and kernel tables from uapi/ainic.yaml"
 	@echo "make checkpatch / make sparse   kernel style and static checks of the driver"
 
@@ -73,9 +74,12 @@ bench: qemu
 unit:
 	$(MAKE) -C tests/unit run LINUX_SRC=$(LINUX_SRC)
 
-.PHONY: fuzz
+.PHONY: fuzz qemu-fuzz
 fuzz:
 	scripts/fuzz $(FUZZ_ARGS)
+
+qemu-fuzz: setup
+	scripts/qemu-fuzz $(FUZZ_ARGS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

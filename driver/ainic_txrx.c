@@ -309,7 +309,8 @@ static void ainic_tx_clean(struct ainic_qp *qp, int budget)
 		 * now: xmit may have posted the frame after this poll began.
 		 */
 		prod = READ_ONCE(txq->prod);
-		if (((last - cons) & txq->mask) >= ((prod - cons) & txq->mask)) {
+		if (ainic_ring_used(last, cons, txq->mask) >=
+		    ainic_ring_used(prod, cons, txq->mask)) {
 			netdev_warn_once(qp->an->netdev,
 					 "qp%u: TX completion for descriptor %u outside %u..%u, ignored\n",
 					 qp->idx, last, cons, prod);

@@ -8,8 +8,9 @@ set -u
 mtu=${1:-1500}
 secs=${BENCH_SECONDS:-10}
 [ -n "${NETIF:-}" ] || { echo "needs scripts/vm-run --remote-netns" >&2; exit 1; }
-# The remote interface holds REMOTE_V4 (namespaces may have sit0 and the like).
-rif=$(ip -n "$REMOTE_ARGS" -o -4 addr show to "$REMOTE_V4" | awk '{ print $2; exit }')
+# remote_ifname(), shared with the kselftests
+. "$(dirname "$0")/../ainic/lib.sh"
+rif=$(remote_ifname)
 ip link set dev "$NETIF" mtu "$mtu" && ip -n "$REMOTE_ARGS" link set dev "$rif" mtu "$mtu" || exit 1
 ping -q -c 3 -W 5 "$REMOTE_V4" >/dev/null || { echo "no connectivity" >&2; exit 1; }
 

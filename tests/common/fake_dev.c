@@ -329,20 +329,32 @@ void doorbell(Env *e)
     wr(e, AINIC_REG_ASQ_TAIL, e->sq_tail);
 }
 
+/*
+ * Take the next 16-byte entry of a colour-bit ring at @base if its colour
+ * (in the last byte) says the device wrote it.
+ */
+static bool take_colored(Env *e, uint64_t base, uint32_t size,
+                         uint32_t *head, uint8_t *color, uint8_t color_bit,
+                         void *out)
+{
+    const uint8_t *slot = gpa(e, base + (uint64_t)*head * 16);
+
+    if (!!(slot[15] & color_bit) != *color) {
+        return false;
+    }
+    memcpy(out, slot, 16);
+    *head = (*head + 1) % size;
+    if (*head == 0) {
+        *color ^= 1;
+    }
+    return true;
+}
+
 /* Take the next completion if its colour says the device wrote it. */
 bool reap(Env *e, struct ainic_admin_comp *out)
 {
-    const uint8_t *slot = gpa(e, ACQ_GPA + (uint64_t)e->cq_head * 16);
-
-    if (!!(slot[15] & AINIC_COMP_COLOR) != e->cq_color) {
-        return false;
-    }
-    memcpy(out, slot, sizeof(*out));
-    e->cq_head = (e->cq_head + 1) % e->sq_size;
-    if (e->cq_head == 0) {
-        e->cq_color ^= 1;
-    }
-    return true;
+    return take_colored(e, ACQ_GPA, e->sq_size, &e->cq_head, &e->cq_color,
+                        AINIC_COMP_COLOR, out);
 }
 
 /* Run one command; returns its status or -1 when nothing completed. */
@@ -369,17 +381,8 @@ int run(Env *e, struct ainic_admin_cmd c)
 
 bool reap_event(Env *e, struct ainic_event *out)
 {
-    const uint8_t *slot = gpa(e, EQ_GPA + (uint64_t)e->eq_head * 16);
-
-    if (!!(slot[15] & AINIC_EVENT_COLOR) != e->eq_color) {
-        return false;
-    }
-    memcpy(out, slot, sizeof(*out));
-    e->eq_head = (e->eq_head + 1) % e->eq_size;
-    if (e->eq_head == 0) {
-        e->eq_color ^= 1;
-    }
-    return true;
+    return take_colored(e, EQ_GPA, e->eq_size, &e->eq_head, &e->eq_color,
+                        AINIC_EVENT_COLOR, out);
 }
 
 struct ainic_admin_cmd q_create(uint8_t qtype, uint8_t log2,

@@ -9,8 +9,8 @@ AINIC_OUT=${AINIC_OUT:-$AINIC_ROOT/build}
 # Debian's python, never a pyenv shim: it is the one apt installs modules for.
 PYTHON=/usr/bin/python3
 
-QEMU_SRC=$AINIC_CACHE/qemu-src
-QEMU_BUILD=$AINIC_CACHE/qemu-build
+QEMU_SRC=${QEMU_SRC:-$AINIC_CACHE/qemu-src}
+QEMU_BUILD=${QEMU_BUILD:-$AINIC_CACHE/qemu-build}
 QEMU_BIN=${QEMU_BIN:-$QEMU_BUILD/qemu-system-x86_64}
 KERNEL_DIR=$AINIC_CACHE/kernel
 # What scripts/vm-run boots and loads: by default the Debian kernel set up

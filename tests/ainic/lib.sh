@@ -44,6 +44,20 @@ ainic_qom_get() {
 	nicfault qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/ainic$1\", \"property\": \"$2\"}}"
 }
 
+# ainic_nic_of_bdf BDF: the vm-run NIC number (0, 1, ...: QEMU id ainicN)
+# of the bound device BDF, matched by its netdev's MAC in AINIC_NICS.
+ainic_nic_of_bdf() {
+	local mac i=0 entry
+	mac=$(cat /sys/bus/pci/devices/"$1"/net/*/address 2>/dev/null | head -1)
+	IFS=';' read -ra entries <<<"${AINIC_NICS:-}"
+	for entry in "${entries[@]}"; do
+		[ -n "${entry// /}" ] || continue
+		[ "${entry%% *}" = "$mac" ] && { echo "$i"; return 0; }
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # Number of devices the driver is bound to.
 ainic_bound_count() {
 	ls -d /sys/bus/pci/drivers/ainic/0000:* 2>/dev/null | wc -l

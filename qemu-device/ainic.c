@@ -237,10 +237,14 @@ static void ainic_tx_sent(NetClientState *nc, ssize_t ret)
 static int ainic_send_frame(void *opaque, const void *buf, size_t len)
 {
     AinicState *s = opaque;
+    ssize_t ret = qemu_send_packet_async(qemu_get_queue(s->nic), buf, len,
+                                         ainic_tx_sent);
 
+    if (ret < 0) {
+        return -1;      /* the netdev dropped it: tx_errors */
+    }
     /* 0: the peer is busy and queued (copied) the frame; wait for sent_cb */
-    return qemu_send_packet_async(qemu_get_queue(s->nic), buf, len,
-                                  ainic_tx_sent) == 0 ? 1 : 0;
+    return ret == 0 ? 1 : 0;
 }
 
 static void ainic_schedule_tx(void *opaque, unsigned qp)
@@ -515,6 +519,12 @@ static void ainic_exit(PCIDevice *pdev)
 {
     AinicState *s = AINIC(pdev);
 
+    /*
+     * Our frames still queued at the peer name ainic_tx_sent and this NIC:
+     * qemu_del_nic() only completes the peer's frames to us, so drop ours
+     * first (as virtio-net does), or the peer calls back into freed state.
+     */
+    ainic_tx_flush(s);
     qemu_del_nic(s->nic);
     qemu_bh_delete(s->tx_bh);
     qemu_bh_delete(s->rx_bh);

@@ -4,10 +4,13 @@
  * Implements uapi/ainic-device.md: register file, reset/ENABLE handshake,
  * admin queue, event queue, interrupt masks and moderation, self test,
  * doorbell validation and, with AINIC_CAP_DATAPATH, the data path (§7:
- * TX with SG, CHECKSUM_PARTIAL and TSO, RAW encapsulation per §8, RX
- * decapsulation, steering, multi-buffer receive and backpressure). Everything the guest controls is treated as hostile:
- * indices and sizes are checked before use, guest memory is copied before
- * it is parsed, and every loop is bounded by a ring size.
+ * TX with SG, CHECKSUM_PARTIAL and TSO cut by a resumable iterator, RAW
+ * encapsulation per §8, RX decapsulation, steering, multi-buffer receive,
+ * per-queue backlogs and backpressure), plus the effects of the fault
+ * injector (ainic_fault.c, spec appendix A). Everything the guest
+ * controls is treated as hostile: indices and sizes are checked before
+ * use, guest memory is copied before it is parsed, and every loop is
+ * bounded by a ring size or a budget.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -2262,7 +2265,8 @@ bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
         rx_deliver(core, q, inner, ilen);
         return true;
     }
-    if (rxb_has_space(core, q->qid, ilen) && (copy = malloc(ilen))) {
+    copy = rxb_has_space(core, q->qid, ilen) ? malloc(ilen) : NULL;
+    if (copy) {
         memcpy(copy, inner, ilen);
         b->frame[(b->head + b->count) % AINIC_RX_BACKLOG] = copy;
         b->len[(b->head + b->count) % AINIC_RX_BACKLOG] = ilen;

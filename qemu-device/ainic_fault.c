@@ -140,7 +140,9 @@ int ainic_fault_parse(const char *str, AinicFaultSpec *spec, char *err,
         set_err(err, errlen, "no value");
         return -1;
     }
-    for (len = 0; len <= AINIC_FAULT_SPEC_MAX && str[len]; len++) {
+    len = 0;
+    while (len <= AINIC_FAULT_SPEC_MAX && str[len]) {
+        len++;
     }
     if (len > AINIC_FAULT_SPEC_MAX) {
         set_err(err, errlen, "longer than %d characters",

@@ -2469,7 +2469,8 @@ static const char *armed(Env *e)
 TEST(fault_parse_refuses_hostile_strings)
 {
     static const char *const bad[] = {
-        "", ":", "bogus", "RX-SHORT", "rx-short ", " rx-short", "rx-short:0", "rx-short:-1", "rx-short:+1", "rx-short:0x10",
+        "", ":", "bogus", "RX-SHORT", "rx-short ", " rx-short", "rx-short:0",
+        "rx-short:-1", "rx-short:+1", "rx-short:0x10",
         "rx-short:abc", "rx-short:1000001", "rx-short:99999999999999999999",
         "rx-short:1:x", "rx-short:1:", "fatal:1:now", "admin-late:1:0",
         "admin-late:1:600001", "admin-late:1:-5", "admin-late:1:1e3",
@@ -2491,7 +2492,8 @@ TEST(fault_parse_refuses_hostile_strings)
             TH_LOG("'%s'", bad[i]);
         if (want) {
             ASSERT_NE(0, err[0]);
-            ASSERT_EQ((unsigned)AINIC_FAULT_NR, (unsigned)sp.kind);     /* untouched */
+            /* Untouched */
+            ASSERT_EQ((unsigned)AINIC_FAULT_NR, (unsigned)sp.kind);
         }
     }
     ASSERT_EQ(-1, ainic_fault_parse(NULL, &sp, err, sizeof(err)));

@@ -4,8 +4,8 @@
 # A hostile driver (hostile.py) takes the second NIC from ainic.ko and
 # abuses it: garbage in every register, handshake abuse, refused admin and
 # event queue configurations, bogus doorbells, malformed admin commands,
-# bad TX descriptors and RX buffers, 64 KiB TSO frames with mss 1 and a
-# storm of 100,000 doorbells. After each scenario QEMU must still run and
+# bad TX descriptors and RX buffers, 64 KiB TSO frames of the smallest mss
+# and a storm of 100,000 doorbells. After each scenario QEMU must still run and
 # the device answer; QEMU's guest-error log must explain every rejection.
 # Then ainic.ko is reloaded: both devices probe (IDENTIFY, self test) and
 # ping works between them again.

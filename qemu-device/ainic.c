@@ -673,6 +673,15 @@ static void ainic_get_fault_fired(Object *obj, Visitor *v, const char *name,
     visit_type_uint64(v, name, &fired, errp);
 }
 
+static void ainic_get_admin_cmds(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    AinicState *s = AINIC(obj);
+    uint64_t cmds = DEVICE(obj)->realized ? ainic_core_admin_cmds(&s->core) : 0;
+
+    visit_type_uint64(v, name, &cmds, errp);
+}
+
 static void ainic_instance_finalize(Object *obj)
 {
     g_free(AINIC(obj)->fault_pending);
@@ -716,6 +725,10 @@ static void ainic_class_init(ObjectClass *klass, void *data)
                               ainic_get_fault_fired, NULL, NULL, NULL);
     object_class_property_set_description(klass, "x-fault-fired",
         "Test hook: faults injected so far (read-only)");
+    object_class_property_add(klass, "x-admin-cmds", "uint64",
+                              ainic_get_admin_cmds, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "x-admin-cmds",
+        "Test hook: admin commands executed since reset (read-only)");
 }
 
 static const TypeInfo ainic_info = {

@@ -1070,6 +1070,11 @@ uint64_t ainic_core_faults_fired(const AinicCore *core)
     return core->faults.fired;
 }
 
+uint64_t ainic_core_admin_cmds(const AinicCore *core)
+{
+    return core->stats.admin_cmds;
+}
+
 static void asq_doorbell(AinicCore *core, uint32_t tail)
 {
     if (!enabled(core)) {

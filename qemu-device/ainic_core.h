@@ -376,6 +376,11 @@ int ainic_core_fault_inject(AinicCore *core, const char *spec, char *err,
 void ainic_core_fault_describe(const AinicCore *core, char *buf, size_t len);
 /* Faults injected so far, every kind (the x-fault-fired property) */
 uint64_t ainic_core_faults_fired(const AinicCore *core);
+/*
+ * Admin commands the device executed since the last reset (the
+ * x-admin-cmds property: tests hold the driver's own tally to it)
+ */
+uint64_t ainic_core_admin_cmds(const AinicCore *core);
 
 /*
  * A completion queue on vector v has n new entries: raise v subject to

@@ -42,10 +42,11 @@ fabric_bytes() {
 	fabricctl json show "$port" | head -1 | jq -r ".$1.bytes"
 }
 
-# tcp_ok NAME DIR FABRIC0: the receiver got every byte the sender sent
-# (iperf3's own count), and the NIC's fabric port carried at least that
-# many bytes in DIR since FABRIC0 (the switch's count). Speed is for
-# `make bench`, not for a test.
+# tcp_ok NAME DIR FABRIC0: the receiver got what the sender sent (iperf3's
+# own counts: the server stops counting when the control connection says
+# the test ended, so up to a socket buffer may still be in flight), and
+# the NIC's fabric port carried at least that many bytes in DIR since
+# FABRIC0 (the switch's count). Speed is for `make bench`, not a test.
 tcp_ok() {
 	local sent rcvd bps wire
 	sent=$(jq_num "$1" '.end.sum_sent.bytes')
@@ -53,7 +54,8 @@ tcp_ok() {
 	bps=$(jq_num "$1" '.end.sum_received.bits_per_second')
 	wire=$(( $(fabric_bytes "$2") - $3 ))
 	ktap_print_msg "$1: $rcvd of $sent bytes received, $wire bytes on the wire, $(awk -v b="$bps" 'BEGIN { printf "%.3f Gbit/s", b / 1e9 }')"
-	[ "$rcvd" -ge 1000000 ] && [ "$rcvd" = "$sent" ] && [ "$wire" -ge "$rcvd" ]
+	[ "$rcvd" -ge 1000000 ] && [ "$rcvd" -le "$sent" ] &&
+		[ $((sent - rcvd)) -le 4194304 ] && [ "$wire" -ge "$rcvd" ]
 }
 
 f0=$(fabric_bytes rx)

@@ -845,6 +845,25 @@ def test_backpressure_with_rate():
         assert fab.stop() == 0
 
 
+def test_options_equals_form():
+    fab = Fabric(2, ["--rate-mbps=7", "--buffer-kb=64", "--mtu=1500", "--ecn=1,2,50"])
+    try:
+        p = fab.show(1)
+        assert (p["rate_mbps"], p["buffer_kb"], p["ecn"], p["ecn_pmax_pct"]) == \
+            (7, 64, "on", 50), p
+    finally:
+        assert fab.stop() == 0
+    d = tempfile.mkdtemp(prefix="fab", dir="/tmp")
+    try:
+        r = subprocess.Popen([FABRIC, "--dir=" + d, "--ports=1"])
+        wait_until(lambda: os.path.exists(os.path.join(d, "control.sock")),
+                   what="fabric with --dir=")
+        r.send_signal(signal.SIGTERM)
+        assert r.wait(TIMEOUT) == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class FakeQMP:
     """QEMU's QMP monitor on a unix stream socket: a greeting, then one
     reply per command line. Records every command. mode: "ok" answers
@@ -984,7 +1003,12 @@ def test_bad_options():
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=,nic"],
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,"],
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,a\"b"],
-                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "x=/tmp/q,nic"]):
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "x=/tmp/q,nic"],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps="],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps=x"],
+                 ["--dir", "/tmp", "--ports=2", "--bogus=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--" + "x" * 40 + "=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps"]):
         r = subprocess.run([FABRIC] + args, capture_output=True, timeout=TIMEOUT)
         assert r.returncode == 2, (args, r)
 

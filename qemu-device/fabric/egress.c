@@ -14,6 +14,7 @@ const char *const drop_cause_names[DROP__COUNT] = {
 	[DROP_NO_PEER] = "no_peer",
 	[DROP_SEND_ERROR] = "send_error",
 	[DROP_FRAMING] = "framing",
+	[DROP_NO_MEMORY] = "no_memory",
 };
 
 struct frame *frame_new(const void *data, size_t len)

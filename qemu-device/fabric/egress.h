@@ -27,6 +27,7 @@ enum drop_cause {
 	DROP_NO_PEER,    /* no VM connected to the port (never, or it went away) */
 	DROP_SEND_ERROR, /* a write error other than the VM going away */
 	DROP_FRAMING,    /* rx: connection closed, its stream had a bad length */
+	DROP_NO_MEMORY,  /* no memory for the frame (or a flooded copy of it) */
 	DROP__COUNT
 };
 

@@ -70,8 +70,10 @@ static void rx_frame(void *opaque, const uint8_t *data, size_t len)
 		return;
 	}
 	f = frame_new(data, len);
-	if (!f)
+	if (!f) {
+		p->rx.c.drops[DROP_NO_MEMORY]++;
 		return;
+	}
 	if (!direction_run_stages(&p->rx, p, f, rx->now)) {
 		free(f);
 		return;

@@ -148,10 +148,11 @@ class FakeVM:
 
 
 class Fabric:
-    def __init__(self, nports=3, args=()):
+    def __init__(self, nports=3, args=(), env=None):
         self.dir = tempfile.mkdtemp(prefix="fab", dir="/tmp")
         self.proc = subprocess.Popen(
-            [FABRIC, "--dir", self.dir, "--ports", str(nports)] + list(args))
+            [FABRIC, "--dir", self.dir, "--ports", str(nports)] + list(args),
+            env=dict(os.environ, **env) if env else None)
         wait_until(lambda: os.path.exists(os.path.join(self.dir, "fabric.pid"))
                    or self.proc.poll() is not None, what="fabric start")
         assert self.proc.poll() is None, "fabric exited at start"
@@ -841,6 +842,39 @@ def test_backpressure_with_rate():
         p1 = fab.show(1)
         assert p1["tx_packets"] == n and p1["tx_drop_buffer"] == 0, p1
         slow.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_failed_allocations_counted():
+    """With malloc failing every second time for frame-sized requests
+    (tests/unit/fabric/fail_malloc.c), each frame the fabric could not
+    allocate is counted as no_memory on the port that lost it."""
+    shim = os.environ.get("FAIL_MALLOC") or os.path.join(
+        os.path.dirname(os.path.abspath(FABRIC)), "fabric-test", "fail_malloc.so")
+    assert os.path.exists(shim), "no %s: build it (make -C tests/unit/fabric)" % shim
+    size = 5000                                  # only these allocations fail
+    fab = Fabric(3, env={"LD_PRELOAD": shim, "AINIC_FAIL_MALLOC": "5000-5200"})
+    try:
+        a, b, c = three_vms(fab)
+        for i in range(4):
+            a.send(frame(BCAST, A, size, tag=bytes([i])))
+            a.send(frame(BCAST, A, 100, tag=b"s"))   # unaffected
+        # Allocation order: the received frame, then a copy for port 1, one
+        # for port 2. Frame 0: ok, port 1's copy fails, port 2's ok; frame
+        # 1 fails on receive; frames 2 and 3 repeat that.
+        got_c = [c.recv() for _ in range(6)]
+        got_b = [b.recv() for _ in range(4)]
+        assert [len(f) for f in got_c] == [size, 100, 100, size, 100, 100], got_c
+        assert [f[14] for f in got_c if len(f) == size] == [0, 2]
+        assert [len(f) for f in got_b] == [100] * 4
+        p0, p1, p2 = fab.show(0), fab.show(1), fab.show(2)
+        assert p0["rx_drop_no_memory"] == 2 and p0["rx_packets"] == 6, p0
+        assert p1["tx_drop_no_memory"] == 2 and p1["tx_packets"] == 4, p1
+        assert p2["tx_drop_no_memory"] == 0 and p2["tx_packets"] == 6, p2
+        js = json.loads(fab.ctl("json show 1")[0])
+        assert js["tx"]["drops"]["no_memory"] == 2, js
+        assert json.loads(fab.ctl("json show 0")[0])["rx"]["drops"]["no_memory"] == 2
     finally:
         assert fab.stop() == 0
 

@@ -117,7 +117,7 @@ static void text_port(struct strbuf *b, const struct port *p, const char *sep)
 	sb_printf(b, "port=%d%slink=%s%speer=%s%sconnects=%" PRIu64 "%srate_mbps=%" PRIu64
 		  "%sbuffer_kb=%" PRIu64 "%s",
 		  p->index, sep, p->link_up ? "up" : "down", sep, peer_state(p), sep,
-		  p->connects, sep, p->eg.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
+		  p->connects, sep, p->eg.wire.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
 	sb_printf(b, "ecn=%s%secn_kmin_kb=%" PRIu64 "%secn_kmax_kb=%" PRIu64
 		  "%secn_pmax_pct=%u%s", p->ecn.enabled ? "on" : "off", sep,
 		  p->ecn.kmin_bytes / 1024, sep, p->ecn.kmax_bytes / 1024, sep,
@@ -148,7 +148,7 @@ static void json_port(struct strbuf *b, const struct port *p)
 	sb_printf(b, ",\"rate_mbps\":%" PRIu64 ",\"buffer_kb\":%" PRIu64
 		  ",\"ecn\":{\"enabled\":%s,\"kmin_kb\":%" PRIu64 ",\"kmax_kb\":%" PRIu64
 		  ",\"pmax_pct\":%u},\"rx\":",
-		  p->eg.rate_mbps, p->eg.buffer_bytes / 1024,
+		  p->eg.wire.rate_mbps, p->eg.buffer_bytes / 1024,
 		  p->ecn.enabled ? "true" : "false", p->ecn.kmin_bytes / 1024,
 		  p->ecn.kmax_bytes / 1024, p->ecn.pmax_pct);
 	json_dir(b, &p->rx.c);
@@ -248,8 +248,7 @@ static const char *cmd_set(struct fabric *fab, char **argv, int argc,
 	if (!strcmp(argv[2], "rate-mbps")) {
 		if (parse_u64(argv[3], 0, 10000000, &v))
 			return "rate-mbps must be an integer 0..10000000";
-		p->eg.rate_mbps = v;
-		p->eg.busy_until_ns = 0;
+		wire_set_rate(&p->eg.wire, v);
 	} else if (!strcmp(argv[2], "buffer-kb")) {
 		if (parse_u64(argv[3], 1, 1048576, &v))
 			return "buffer-kb must be an integer 1..1048576";

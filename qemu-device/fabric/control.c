@@ -180,7 +180,8 @@ static void mac_table_out(struct fabric *fab, struct strbuf *b, int json)
 static const char help_text[] =
 	"ports                         one line per port: state and counters\n"
 	"show PORT                     one key=value per line\n"
-	"set PORT rate-mbps R          line rate in Mbit/s, 0 = unlimited\n"
+	"set PORT rate-mbps R          line rate in Mbit/s (wire: 24 bytes of\n"
+	"                              overhead per frame), 0 = unlimited\n"
 	"set PORT buffer-kb B          egress buffer in KiB (1..1048576)\n"
 	"set PORT link up|down         down drops frames to and from the port;\n"
 	"                              with --port-qmp also QMP set_link on the NIC\n"

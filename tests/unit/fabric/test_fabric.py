@@ -930,9 +930,11 @@ def test_line_rate_is_carried():
             got = carried_mbps(b, size, t_start + 0.5, t_end)
             assert abs(got - mbps) <= RATE_TOLERANCE * mbps, \
                 "%d-byte frames at %d Mbit/s carried %.1f" % (size, mbps, got)
-            wait_until(lambda: fab.show(1)["tx_queue_frames"] == 0, what="queue drained")
+            # Every sent frame read and switched, the queue drained.
+            wait_until(lambda: fab.show(0)["rx_packets"] == sent and
+                       fab.show(1)["tx_queue_frames"] == 0, what="queue drained")
             p0, p1 = fab.show(0), fab.show(1)
-            assert p0["rx_packets"] == sent, (sent, p0)
+            assert all(v == 0 for k, v in p0.items() if k.startswith("rx_drop_")), p0
             assert p1["tx_drop_buffer"] > 0, p1        # it was really over the rate
             assert p1["tx_packets"] + p1["tx_drop_buffer"] == sent, p1
             wait_until(lambda: b.total == p1["tx_packets"] * (4 + size),

@@ -15,6 +15,9 @@
  * "tx_timeout" takes the TX watchdog's reports; its recovery restarts the
  * queue pairs (which resets the device if it no longer answers).
  *
+ * devlink health test on either raises a test report, which goes the
+ * whole way (report, dump, automatic recovery) like a real one.
+ *
  * Causes are raised from any context into @pending and reported from a
  * work item: devlink takes mutexes, and recovery takes RTNL (after the
  * devlink instance lock, which devlink holds around ->recover).
@@ -38,12 +41,14 @@ static const char * const ainic_health_cause_str[AINIC_HEALTH_NUM_CAUSES] = {
 	[AINIC_HEALTH_FATAL] = "device fatal error",
 	[AINIC_HEALTH_ADMIN_TIMEOUT] = "admin completion lost",
 	[AINIC_HEALTH_BAD_TX_COMP] = "bad TX completion",
+	[AINIC_HEALTH_TEST] = "test event",
 };
 
 static const char * const ainic_health_cause_name[AINIC_HEALTH_NUM_CAUSES] = {
 	[AINIC_HEALTH_FATAL] = "fatal",
 	[AINIC_HEALTH_ADMIN_TIMEOUT] = "admin_timeout",
 	[AINIC_HEALTH_BAD_TX_COMP] = "bad_tx_comp",
+	[AINIC_HEALTH_TEST] = "test",
 };
 
 /**
@@ -408,11 +413,22 @@ static int ainic_fw_fatal_diagnose(struct devlink_health_reporter *reporter,
 	return 0;
 }
 
+/* Asynchronous: devlink holds its instance lock here, as the report takes */
+static int ainic_fw_fatal_test(struct devlink_health_reporter *reporter,
+			       struct netlink_ext_ack *extack)
+{
+	struct ainic_dev *adev = devlink_health_reporter_priv(reporter);
+
+	ainic_health_report(adev, AINIC_HEALTH_TEST);
+	return 0;
+}
+
 static const struct devlink_health_reporter_ops ainic_fw_fatal_ops = {
 	.name = "fw_fatal",
 	.recover = ainic_fw_fatal_recover,
 	.dump = ainic_fw_fatal_dump,
 	.diagnose = ainic_fw_fatal_diagnose,
+	.test = ainic_fw_fatal_test,
 };
 
 /* ---- tx_timeout ---------------------------------------------------- */
@@ -477,10 +493,23 @@ static int ainic_tx_timeout_diagnose(struct devlink_health_reporter *reporter,
 	return 0;
 }
 
+static int ainic_tx_timeout_test(struct devlink_health_reporter *reporter,
+				 struct netlink_ext_ack *extack)
+{
+	struct ainic_dev *adev = devlink_health_reporter_priv(reporter);
+	struct ainic_health *h = &adev->health;
+
+	WRITE_ONCE(h->tx_queue, 0);
+	set_bit(AINIC_HEALTH_TX_PENDING, &h->pending);
+	queue_work(system_wq, &h->work);
+	return 0;
+}
+
 static const struct devlink_health_reporter_ops ainic_tx_timeout_ops = {
 	.name = "tx_timeout",
 	.recover = ainic_tx_timeout_recover,
 	.diagnose = ainic_tx_timeout_diagnose,
+	.test = ainic_tx_timeout_test,
 };
 
 /**

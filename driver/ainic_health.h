@@ -16,6 +16,7 @@ enum ainic_health_cause {
 	AINIC_HEALTH_FATAL,		/* DEV_STATUS.FATAL or a FATAL event */
 	AINIC_HEALTH_ADMIN_TIMEOUT,	/* an admin completion was lost */
 	AINIC_HEALTH_BAD_TX_COMP,	/* a TX completion broke §7.2 */
+	AINIC_HEALTH_TEST,		/* devlink health test */
 	AINIC_HEALTH_NUM_CAUSES,
 };
 

@@ -10,11 +10,13 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qemu/main-loop.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/msix.h"
@@ -58,6 +60,7 @@ struct AinicState {
     uint16_t queues;
     char *serial;
     uint32_t if_version;
+    char *fault_pending;        /* x-fault set before realize */
 
     QEMUBH *tx_bh;              /* TX queues over their budget */
     QEMUBH *rx_bh;              /* RX room: flush held frames */
@@ -192,6 +195,15 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
     case AINIC_TRACE_RX_HOLD:
         trace_ainic_rx_hold(a, b);
         break;
+    case AINIC_TRACE_RX_BACKLOG:
+        trace_ainic_rx_backlog(a, b, c);
+        break;
+    case AINIC_TRACE_TSO_PAUSE:
+        trace_ainic_tso_pause(a, b, c);
+        break;
+    case AINIC_TRACE_FAULT:
+        trace_ainic_fault(ainic_fault_name(a), b);
+        break;
     }
 }
 
@@ -201,28 +213,68 @@ static uint64_t ainic_now_ns(void *opaque)
 }
 
 /*
- * QEMUTimer callbacks are not covered by the reentrancy guard; timer work
- * that does DMA must go through a guarded bottom half (data path).
+ * A core timer. QEMUTimer callbacks are not covered by the reentrancy
+ * guard, and the core's timer work does DMA (admin-late completions): the
+ * timer only schedules a guarded bottom half, which runs the callback.
  */
+typedef struct AinicQemuTimer {
+    QEMUTimer timer;
+    QEMUBH *bh;
+    AinicTimerCb *cb;
+    void *cb_opaque;
+} AinicQemuTimer;
+
+static void ainic_timer_expired(void *opaque)
+{
+    AinicQemuTimer *t = opaque;
+
+    qemu_bh_schedule(t->bh);
+}
+
+static void ainic_timer_bh(void *opaque)
+{
+    AinicQemuTimer *t = opaque;
+
+    t->cb(t->cb_opaque);
+}
+
 static AinicTimer *ainic_timer_new(void *opaque, AinicTimerCb *cb,
                                    void *cb_opaque)
 {
-    return (AinicTimer *)timer_new_ns(QEMU_CLOCK_VIRTUAL, cb, cb_opaque);
+    AinicState *s = opaque;
+    AinicQemuTimer *t = g_new0(AinicQemuTimer, 1);
+
+    t->cb = cb;
+    t->cb_opaque = cb_opaque;
+    timer_init_ns(&t->timer, QEMU_CLOCK_VIRTUAL, ainic_timer_expired, t);
+    t->bh = qemu_bh_new_guarded(ainic_timer_bh, t,
+                                &DEVICE(s)->mem_reentrancy_guard);
+    return (AinicTimer *)t;
 }
 
-static void ainic_timer_mod(void *opaque, AinicTimer *t, uint64_t expire_ns)
+static void ainic_timer_mod(void *opaque, AinicTimer *at, uint64_t expire_ns)
 {
-    timer_mod((QEMUTimer *)t, MIN(expire_ns, (uint64_t)INT64_MAX));
+    AinicQemuTimer *t = (AinicQemuTimer *)at;
+
+    timer_mod(&t->timer, MIN(expire_ns, (uint64_t)INT64_MAX));
 }
 
-static void ainic_timer_del(void *opaque, AinicTimer *t)
+static void ainic_timer_del(void *opaque, AinicTimer *at)
 {
-    timer_del((QEMUTimer *)t);
+    AinicQemuTimer *t = (AinicQemuTimer *)at;
+
+    timer_del(&t->timer);
+    qemu_bh_cancel(t->bh);
 }
 
-static void ainic_timer_free(void *opaque, AinicTimer *t)
+static void ainic_timer_free(void *opaque, AinicTimer *at)
 {
-    timer_free((QEMUTimer *)t);
+    AinicQemuTimer *t = (AinicQemuTimer *)at;
+
+    timer_del(&t->timer);
+    timer_deinit(&t->timer);
+    qemu_bh_delete(t->bh);
+    g_free(t);
 }
 
 /* The peer took the frames it had queued: resume TX from the guarded BH */
@@ -237,10 +289,14 @@ static void ainic_tx_sent(NetClientState *nc, ssize_t ret)
 static int ainic_send_frame(void *opaque, const void *buf, size_t len)
 {
     AinicState *s = opaque;
+    ssize_t ret = qemu_send_packet_async(qemu_get_queue(s->nic), buf, len,
+                                         ainic_tx_sent);
 
+    if (ret < 0) {
+        return -1;      /* the netdev dropped it: tx_errors */
+    }
     /* 0: the peer is busy and queued (copied) the frame; wait for sent_cb */
-    return qemu_send_packet_async(qemu_get_queue(s->nic), buf, len,
-                                  ainic_tx_sent) == 0 ? 1 : 0;
+    return ret == 0 ? 1 : 0;
 }
 
 static void ainic_schedule_tx(void *opaque, unsigned qp)
@@ -509,12 +565,28 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
                           &DEVICE(s)->mem_reentrancy_guard, s);
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
     ainic_update_link(s);
+    if (s->fault_pending) {
+        char err[128];
+
+        /* Checked when it was set; the core cannot refuse it now */
+        if (ainic_core_fault_inject(&s->core, s->fault_pending, err,
+                                    sizeof(err))) {
+            warn_report("ainic: x-fault %s: %s", s->fault_pending, err);
+        }
+        g_clear_pointer(&s->fault_pending, g_free);
+    }
 }
 
 static void ainic_exit(PCIDevice *pdev)
 {
     AinicState *s = AINIC(pdev);
 
+    /*
+     * Our frames still queued at the peer name ainic_tx_sent and this NIC:
+     * qemu_del_nic() only completes the peer's frames to us, so drop ours
+     * first (as virtio-net does), or the peer calls back into freed state.
+     */
+    ainic_tx_flush(s);
     qemu_del_nic(s->nic);
     qemu_bh_delete(s->tx_bh);
     qemu_bh_delete(s->rx_bh);
@@ -536,14 +608,84 @@ static void ainic_reset_hold(Object *obj, ResetType type)
 }
 
 /*
- * Not migratable: the device's reliable-transport connections (peer
- * state, PSNs, keys) live in the fabric outside the guest and cannot be
- * moved with it.
+ * Not migratable: migration is not implemented. No VMState describes the
+ * core's state (registers, admin and event rings, queues and their
+ * indices, a TSO frame cut half-way, the RX backlogs, moderation and
+ * fault-injector timers), and no post-load step re-arms the timers or
+ * re-reads the rings.
  */
 static const VMStateDescription ainic_vmstate = {
     .name = "ainic",
     .unmigratable = 1,
 };
+
+/* ---- Fault injector (tests; uapi/ainic-device.md appendix A) ------- */
+
+static char *ainic_get_fault(Object *obj, Error **errp)
+{
+    AinicState *s = AINIC(obj);
+    char buf[256];
+
+    if (!DEVICE(obj)->realized) {
+        return g_strdup(s->fault_pending ?: "off");
+    }
+    ainic_core_fault_describe(&s->core, buf, sizeof(buf));
+    return g_strdup(buf);
+}
+
+static void ainic_set_fault(Object *obj, const char *value, Error **errp)
+{
+    AinicState *s = AINIC(obj);
+    MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
+    AinicFaultSpec spec;
+    char err[128];
+    bool engaged;
+    int ret;
+
+    trace_ainic_fault_set(value);
+    if (!DEVICE(obj)->realized) {
+        /* Checked now, armed at realize */
+        if (ainic_fault_parse(value, &spec, err, sizeof(err))) {
+            error_setg(errp, "ainic: x-fault '%s': %s", value, err);
+            return;
+        }
+        g_free(s->fault_pending);
+        s->fault_pending = g_strdup(value);
+        return;
+    }
+    /* fatal and irq-storm act now (events, interrupts): as MMIO does */
+    engaged = guard->engaged_in_io;
+    guard->engaged_in_io = true;
+    ret = ainic_core_fault_inject(&s->core, value, err, sizeof(err));
+    guard->engaged_in_io = engaged;
+    if (ret) {
+        error_setg(errp, "ainic: x-fault '%s': %s", value, err);
+    }
+}
+
+static void ainic_get_fault_fired(Object *obj, Visitor *v, const char *name,
+                                  void *opaque, Error **errp)
+{
+    AinicState *s = AINIC(obj);
+    uint64_t fired = DEVICE(obj)->realized ?
+                     ainic_core_faults_fired(&s->core) : 0;
+
+    visit_type_uint64(v, name, &fired, errp);
+}
+
+static void ainic_get_admin_cmds(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    AinicState *s = AINIC(obj);
+    uint64_t cmds = DEVICE(obj)->realized ? ainic_core_admin_cmds(&s->core) : 0;
+
+    visit_type_uint64(v, name, &cmds, errp);
+}
+
+static void ainic_instance_finalize(Object *obj)
+{
+    g_free(AINIC(obj)->fault_pending);
+}
 
 static const Property ainic_properties[] = {
     DEFINE_NIC_PROPERTIES(AinicState, conf),
@@ -574,12 +716,26 @@ static void ainic_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &ainic_vmstate;
     device_class_set_props(dc, ainic_properties);
     set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+
+    object_class_property_add_str(klass, "x-fault", ainic_get_fault,
+                                  ainic_set_fault);
+    object_class_property_set_description(klass, "x-fault",
+        "Test hook: inject faults, \"off\" or \"KIND[:COUNT[:ARG]]\"");
+    object_class_property_add(klass, "x-fault-fired", "uint64",
+                              ainic_get_fault_fired, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "x-fault-fired",
+        "Test hook: faults injected so far (read-only)");
+    object_class_property_add(klass, "x-admin-cmds", "uint64",
+                              ainic_get_admin_cmds, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "x-admin-cmds",
+        "Test hook: admin commands executed since reset (read-only)");
 }
 
 static const TypeInfo ainic_info = {
     .name = TYPE_AINIC,
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(AinicState),
+    .instance_finalize = ainic_instance_finalize,
     .class_init = ainic_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_PCIE_DEVICE },

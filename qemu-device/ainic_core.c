@@ -4,15 +4,19 @@
  * Implements uapi/ainic-device.md: register file, reset/ENABLE handshake,
  * admin queue, event queue, interrupt masks and moderation, self test,
  * doorbell validation and, with AINIC_CAP_DATAPATH, the data path (§7:
- * TX with SG, CHECKSUM_PARTIAL and TSO, RAW encapsulation per §8, RX
- * decapsulation, steering, multi-buffer receive and backpressure). Everything the guest controls is treated as hostile:
- * indices and sizes are checked before use, guest memory is copied before
- * it is parsed, and every loop is bounded by a ring size.
+ * TX with SG, CHECKSUM_PARTIAL and TSO cut by a resumable iterator, RAW
+ * encapsulation per §8, RX decapsulation, steering, multi-buffer receive,
+ * per-queue backlogs and backpressure), plus the effects of the fault
+ * injector (ainic_fault.c, spec appendix A). Everything the guest
+ * controls is treated as hostile: indices and sizes are checked before
+ * use, guest memory is copied before it is parsed, and every loop is
+ * bounded by a ring size or a budget.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ainic_core.h"
@@ -186,6 +190,8 @@ void ainic_core_cq_notify(AinicCore *core, unsigned v, uint32_t n)
 
 static void set_fatal(AinicCore *core, uint32_t err, bool eq_usable);
 static void rx_kick(AinicCore *core);
+static void rx_drain(AinicCore *core, unsigned qp);
+static void rxb_flush(AinicCore *core, unsigned qp, bool count);
 
 /*
  * Write a 16-byte entry whose colour byte is the last byte: the body
@@ -301,10 +307,19 @@ void ainic_core_reset(AinicCore *core, AinicResetKind kind)
     core->test_dma_addr_lo = core->test_dma_addr_hi = 0;
     core->test_dma_len = core->test_dma_pattern = core->test_dma_status = 0;
 
+    for (i = 0; i < AINIC_MAX_QPS; i++) {
+        rxb_flush(core, i, false);
+    }
     memset(core->txq, 0, sizeof(core->txq));
     memset(core->rxq, 0, sizeof(core->rxq));
     memset(core->cq, 0, sizeof(core->cq));
     memset(&core->stats, 0, sizeof(core->stats));
+    memset(core->qp_stats, 0, sizeof(core->qp_stats));
+    /* A completion held back by admin-late belongs to the old rings */
+    if (core->admin_late && core->admin_timer) {
+        core->ops->timer_del(core->opaque, core->admin_timer);
+    }
+    core->admin_late = false;
 
     core->mtu = AINIC_DEFAULT_MTU;
     memcpy(core->mac, core->cfg.mac, sizeof(core->mac));
@@ -312,6 +327,7 @@ void ainic_core_reset(AinicCore *core, AinicResetKind kind)
     core->tx_psn = 0;
     core->tx_ip_id = 0;
     core->wire_busy = false;
+    core->tx_buf_owner = -1;
 
     /* The model completes reset at once */
     core->dev_status = AINIC_STATUS_READY;
@@ -540,6 +556,7 @@ static uint8_t cmd_stats_get(AinicCore *core, const uint8_t *cmd,
     uint32_t len = ld32(cmd + CMD_OFF(stats_get.buf_len));
     uint8_t st[sizeof(struct ainic_dev_stats)];
     const AinicStats *s = &core->stats;
+    uint32_t qlen = core->cfg.max_qps * sizeof(struct ainic_qp_stats);
 
 #define PUT_STAT(f) st64(st + offsetof(struct ainic_dev_stats, f), s->f)
 
@@ -577,6 +594,27 @@ static uint8_t cmd_stats_get(AinicCore *core, const uint8_t *cmd,
         return AINIC_STS_EFAULT;
     }
     *result = sizeof(st);
+    /* A buffer with room for them gets the queue pairs' counters too */
+    if (len >= sizeof(st) + qlen) {
+        uint8_t qs[AINIC_MAX_QPS * sizeof(struct ainic_qp_stats)];
+        unsigned i;
+
+        for (i = 0; i < core->cfg.max_qps; i++) {
+            uint8_t *e = qs + i * sizeof(struct ainic_qp_stats);
+
+            st64(e + offsetof(struct ainic_qp_stats, rx_backlogged),
+                 core->qp_stats[i].rx_backlogged);
+            st64(e + offsetof(struct ainic_qp_stats, rx_backlog_drops),
+                 core->qp_stats[i].rx_backlog_drops);
+        }
+        if (!range_ok(addr, sizeof(st) + qlen) ||
+            core->ops->dma_write(core->opaque, addr + sizeof(st), qs, qlen)) {
+            guest_error(core, "STATS_GET: DMA to 0x%llx failed",
+                        (unsigned long long)(addr + sizeof(st)));
+            return AINIC_STS_EFAULT;
+        }
+        *result += qlen;
+    }
     return AINIC_STS_OK;
 }
 
@@ -751,6 +789,9 @@ static uint8_t cmd_q_destroy(AinicCore *core, const uint8_t *cmd)
             cq->users--;
         }
     }
+    if (qtype == AINIC_QTYPE_RXQ) {
+        rxb_flush(core, qid, true);     /* its waiting frames are lost */
+    }
     memset(q, 0, sizeof(*q));
     trace(core, AINIC_TRACE_QUEUE_DESTROY, qtype, qid, 0, 0);
     if (qtype == AINIC_QTYPE_RXQ) {
@@ -809,23 +850,49 @@ static uint8_t admin_exec(AinicCore *core, const uint8_t *cmd,
 }
 
 /*
+ * Write a completion (colour set here) to the next ACQ slot. Returns -1 if
+ * the ACQ could not be written: the device is then FATAL.
+ */
+static int acq_post(AinicCore *core, uint8_t *comp)
+{
+    AinicRing *cq = &core->acq;
+    uint64_t cq_addr = cq->base + (uint64_t)cq->tail * ACQ_ENTRY;
+
+    comp[COMP_OFF(flags)] = cq->color ? AINIC_COMP_COLOR : 0;
+    if (write_colored(core, cq_addr, comp, ACQ_ENTRY)) {
+        guest_error(core, "admin completion DMA to 0x%llx failed",
+                    (unsigned long long)cq_addr);
+        set_fatal(core, AINIC_ERR_DMA, true);
+        return -1;
+    }
+    cq->tail = (cq->tail + 1) & (cq->size - 1);
+    if (cq->tail == 0) {
+        cq->color ^= 1;
+    }
+    return 0;
+}
+
+/*
  * Consume ASQ slots from head to tail. tail < size was checked, so this
- * takes fewer than size iterations; the budget makes that explicit.
+ * takes fewer than size iterations; the budget makes that explicit. The
+ * admin faults act here: a dropped completion is never written, a late
+ * one waits for admin_timer and holds every later command back (order).
  */
 static void admin_process(AinicCore *core)
 {
-    AinicRing *sq = &core->asq, *cq = &core->acq;
+    AinicRing *sq = &core->asq;
     uint32_t budget = sq->size;
     unsigned done = 0;
 
-    while (budget-- && sq->head != sq->tail && !fatal(core)) {
+    while (budget-- && sq->head != sq->tail && !fatal(core) &&
+           !core->admin_late) {
         uint64_t sq_addr = sq->base + (uint64_t)sq->head * ASQ_ENTRY;
-        uint64_t cq_addr = cq->base + (uint64_t)cq->tail * ACQ_ENTRY;
         uint32_t next_head = (sq->head + 1) & (sq->size - 1);
         uint8_t cmd[ASQ_ENTRY];
         uint8_t comp[ACQ_ENTRY];
-        uint32_t result;
-        uint8_t status;
+        uint32_t result = 0;
+        uint8_t status = AINIC_STS_OK;
+        bool drop, bad_status, exec = true;
 
         /* One copy, then parse only the copy (no TOCTOU with the guest) */
         if (core->ops->dma_read(core->opaque, sq_addr, cmd, sizeof(cmd))) {
@@ -834,7 +901,33 @@ static void admin_process(AinicCore *core)
             set_fatal(core, AINIC_ERR_DMA, true);
             break;
         }
-        status = admin_exec(core, cmd, &result);
+        drop = ainic_fault_take(&core->faults, AINIC_FAULT_ADMIN_DROP);
+        bad_status = !drop &&
+                     ainic_fault_take(&core->faults, AINIC_FAULT_ADMIN_STATUS);
+        if (drop || bad_status) {
+            exec = core->faults.arg[drop ? AINIC_FAULT_ADMIN_DROP :
+                                           AINIC_FAULT_ADMIN_STATUS] ==
+                   AINIC_FAULT_EXEC;
+            trace(core, AINIC_TRACE_FAULT, drop ? AINIC_FAULT_ADMIN_DROP :
+                  AINIC_FAULT_ADMIN_STATUS, ld16(cmd + CMD_OFF(hdr.cmd_id)),
+                  exec, 0);
+        }
+        if (exec) {
+            status = admin_exec(core, cmd, &result);
+            trace(core, AINIC_TRACE_ADMIN_CMD, cmd[CMD_OFF(hdr.opcode)],
+                  ld16(cmd + CMD_OFF(hdr.cmd_id)), status, result);
+            core->stats.admin_cmds++;
+            if (status != AINIC_STS_OK) {
+                core->stats.admin_errors++;
+            }
+        }
+        if (drop) {
+            sq->head = next_head;   /* consumed; no completion, ever */
+            continue;
+        }
+        if (bad_status) {
+            status = AINIC_FAULT_BAD_STATUS;
+        }
 
         memset(comp, 0, sizeof(comp));
         comp[COMP_OFF(status)] = status;
@@ -842,30 +935,144 @@ static void admin_process(AinicCore *core)
         memcpy(comp + COMP_OFF(cmd_id), cmd + CMD_OFF(hdr.cmd_id), 2);
         st16(comp + COMP_OFF(sq_head), next_head);
         st32(comp + COMP_OFF(result), result);
-        comp[COMP_OFF(flags)] = cq->color ? AINIC_COMP_COLOR : 0;
-        if (write_colored(core, cq_addr, comp, sizeof(comp))) {
-            guest_error(core, "admin completion DMA to 0x%llx failed",
-                        (unsigned long long)cq_addr);
-            set_fatal(core, AINIC_ERR_DMA, true);
+        if (ainic_fault_take(&core->faults, AINIC_FAULT_ADMIN_LATE)) {
+            uint32_t ms = core->faults.arg[AINIC_FAULT_ADMIN_LATE];
+
+            memcpy(core->late_comp, comp, sizeof(comp));
+            core->admin_late = true;
+            sq->head = next_head;
+            core->ops->timer_mod(core->opaque, core->admin_timer,
+                                 core->ops->now_ns(core->opaque) +
+                                 (uint64_t)ms * 1000000);
+            trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_ADMIN_LATE,
+                  ld16(cmd + CMD_OFF(hdr.cmd_id)), ms, 0);
             break;
         }
-
-        trace(core, AINIC_TRACE_ADMIN_CMD, cmd[CMD_OFF(hdr.opcode)],
-              ld16(cmd + CMD_OFF(hdr.cmd_id)), status, result);
-        core->stats.admin_cmds++;
-        if (status != AINIC_STS_OK) {
-            core->stats.admin_errors++;
+        if (acq_post(core, comp)) {
+            break;
         }
         sq->head = next_head;
-        cq->tail = (cq->tail + 1) & (cq->size - 1);
-        if (cq->tail == 0) {
-            cq->color ^= 1;
-        }
         done++;
     }
     if (done) {
         irq_raise(core, AINIC_VEC_ADMIN);
     }
+}
+
+/* admin-late: the held completion is due; then the commands behind it */
+static void admin_late_cb(void *opaque)
+{
+    AinicCore *core = opaque;
+
+    if (!core->admin_late) {
+        return;
+    }
+    core->admin_late = false;
+    if (!enabled(core) || fatal(core) || acq_post(core, core->late_comp)) {
+        return;
+    }
+    irq_raise(core, AINIC_VEC_ADMIN);
+    admin_process(core);
+}
+
+/* ---- Fault injector ------------------------------------------------ */
+
+/* irq-storm: one round raises every unmasked vector once */
+static void storm_cb(void *opaque)
+{
+    AinicCore *core = opaque;
+    unsigned v;
+
+    if (!core->storm_rounds) {
+        return;
+    }
+    core->storm_rounds--;
+    for (v = 0; v < core->num_vectors; v++) {
+        if (!core->vec[v].masked) {
+            core->faults.fired++;
+            irq_raise(core, v);
+        }
+    }
+    trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_IRQ_STORM, core->storm_rounds,
+          0, 0);
+    if (core->storm_rounds) {
+        core->ops->timer_mod(core->opaque, core->storm_timer,
+                             core->ops->now_ns(core->opaque) +
+                             (uint64_t)core->storm_interval_us * 1000);
+    }
+}
+
+static void AINIC_PRINTF(3, 4)
+fault_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+}
+
+int ainic_core_fault_inject(AinicCore *core, const char *str, char *err,
+                            size_t errlen)
+{
+    AinicFaultSpec sp;
+
+    if (ainic_fault_parse(str, &sp, err, errlen)) {
+        return -1;
+    }
+    if (sp.off) {
+        ainic_fault_arm(&core->faults, &sp);
+        core->storm_rounds = 0;
+        core->ops->timer_del(core->opaque, core->storm_timer);
+        return 0;
+    }
+    switch (sp.kind) {
+    case AINIC_FAULT_FATAL:
+        if (fatal(core)) {
+            fault_err(err, errlen, "the device is FATAL already (DEV_ERROR "
+                      "%u)", core->dev_error);
+            return -1;
+        }
+        core->faults.fired++;
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_FATAL, AINIC_ERR_INTERNAL,
+              0, 0);
+        set_fatal(core, AINIC_ERR_INTERNAL, true);
+        return 0;
+    case AINIC_FAULT_IRQ_STORM:
+        core->ops->timer_del(core->opaque, core->storm_timer);
+        core->storm_rounds = sp.count;
+        core->storm_interval_us = sp.arg;
+        storm_cb(core);         /* the first round now */
+        return 0;
+    default:
+        ainic_fault_arm(&core->faults, &sp);
+        return 0;
+    }
+}
+
+void ainic_core_fault_describe(const AinicCore *core, char *buf, size_t len)
+{
+    size_t used;
+
+    ainic_fault_describe(&core->faults, buf, len);
+    if (!core->storm_rounds || !len) {
+        return;
+    }
+    used = strcmp(buf, "off") ? strlen(buf) : 0;
+    snprintf(buf + used, len - used, "%sirq-storm:%u:%u", used ? "," : "",
+             (unsigned)core->storm_rounds, (unsigned)core->storm_interval_us);
+}
+
+uint64_t ainic_core_faults_fired(const AinicCore *core)
+{
+    return core->faults.fired;
+}
+
+uint64_t ainic_core_admin_cmds(const AinicCore *core)
+{
+    return core->stats.admin_cmds;
 }
 
 static void asq_doorbell(AinicCore *core, uint32_t tail)
@@ -1214,7 +1421,7 @@ static void tx_wire(AinicCore *core, AinicQueue *q, uint32_t len)
             return;
         }
         if (r > 0) {
-            core->wire_busy = true;     /* queued: stop after this frame */
+            core->wire_busy = true;     /* queued: nothing more until resumed */
         }
     }
     core->stats.tx_packets++;
@@ -1256,19 +1463,23 @@ static void tcp_csum(uint8_t *f, uint32_t l3, uint32_t l4, uint32_t tcp_len,
     sbe16(f + l4 + 16, (uint16_t)~csum_fold(sum));
 }
 
-/* TCP segmentation (§7.2) of the gathered frame in core->tx_buf */
-static uint8_t tx_tso(AinicCore *core, AinicQueue *q, uint32_t len,
-                      const TxDesc *d)
+/* ---- TSO (§7.2): a resumable iterator ------------------------------ */
+
+/*
+ * Check the headers of a TSO frame gathered in core->tx_buf and set up
+ * q->tso to cut it. Only what Linux sends is accepted: TCP right after an
+ * IPv4 header or a bare IPv6 header (csum_start at its end), a TCP header
+ * of 20 to 60 bytes that ends at hdr_len, mss >= AINIC_TSO_MIN_MSS.
+ */
+static uint8_t tso_start(AinicCore *core, AinicQueue *q, const TxDesc *d,
+                         uint32_t len)
 {
     const uint8_t *f = core->tx_buf;
     bool v6 = d->flags & AINIC_TXD_F_TSO_IPV6;
-    uint32_t hdr = d->hdr_len, mss = d->mss, l4 = d->csum_start;
+    uint32_t hdr = d->hdr_len, mss = d->mss, l4 = d->csum_start, ihl;
     uint16_t etype = 0;
     uint32_t l3 = l3_offset(f, len, &etype);
-    uint32_t off, seq, ihl = 0;
-    uint16_t ip_id = 0;
-    uint8_t tcp_flags;
-    unsigned i;
+    AinicTxIter *it = &q->tso;
 
     if (!l3 || etype != (v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4) ||
         len < l3 + (v6 ? IP6_HLEN : IP4_HLEN)) {
@@ -1276,87 +1487,175 @@ static uint8_t tx_tso(AinicCore *core, AinicQueue *q, uint32_t len,
         return AINIC_STS_EINVAL;
     }
     if (v6) {
-        if (l4 < l3 + IP6_HLEN || (f[l3] >> 4) != 6) {
-            guest_error(core, "TSO: bad IPv6 header or csum_start %u", l4);
+        ihl = IP6_HLEN;
+        if ((f[l3] >> 4) != 6 || f[l3 + 6] != IPPROTO_TCP_) {
+            guest_error(core, "TSO: not TCP right after an IPv6 header");
             return AINIC_STS_EINVAL;
         }
     } else {
         ihl = (f[l3] & 0xf) * 4u;
-        if ((f[l3] >> 4) != 4 || ihl < IP4_HLEN || l4 < l3 + ihl) {
-            guest_error(core, "TSO: bad IPv4 header or csum_start %u", l4);
+        if ((f[l3] >> 4) != 4 || ihl < IP4_HLEN || f[l3 + 9] != IPPROTO_TCP_) {
+            guest_error(core, "TSO: not TCP over IPv4");
             return AINIC_STS_EINVAL;
         }
-        ip_id = be16(f + l3 + 4);
     }
-    if (d->csum_offset != 16 || l4 + 20 > hdr || hdr >= len ||
-        l4 + (f[l4 + 12] >> 4) * 4u != hdr || (f[l4 + 12] >> 4) < 5) {
+    if (l4 != l3 + ihl) {
+        guest_error(core, "TSO: csum_start %u is not the end of the IP "
+                    "header (%u)", l4, l3 + ihl);
+        return AINIC_STS_EINVAL;
+    }
+    /* Bounds first: f[l4 + 12] is read only once hdr_len < len holds */
+    if (d->csum_offset != 16 || hdr < l4 + 20 ||
+        hdr - l4 > AINIC_TSO_MAX_TCP_HDR || hdr >= len ||
+        (f[l4 + 12] >> 4) * 4u != hdr - l4) {
         guest_error(core, "TSO: hdr_len %u, csum_start %u, csum_offset %u "
-                    "do not describe a TCP header in %u bytes", hdr, l4,
-                    d->csum_offset, len);
+                    "do not describe a TCP header of 20 to %u bytes in %u",
+                    hdr, l4, d->csum_offset, AINIC_TSO_MAX_TCP_HDR, len);
         return AINIC_STS_EINVAL;
     }
-    if (mss == 0 || mss + (hdr - l3) > core->mtu) {
-        guest_error(core, "TSO: mss %u with %u header bytes exceeds MTU %u",
-                    mss, hdr - l3, core->mtu);
+    if (mss < AINIC_TSO_MIN_MSS || mss + (hdr - l3) > core->mtu) {
+        guest_error(core, "TSO: mss %u below %u, or with %u header bytes "
+                    "above MTU %u", mss, AINIC_TSO_MIN_MSS, hdr - l3,
+                    core->mtu);
         return AINIC_STS_EINVAL;
     }
-
-    seq = be32(f + l4 + 4);
-    tcp_flags = f[l4 + 13];
-    for (i = 0, off = hdr; off < len; i++, off += mss) {
-        uint32_t seg = len - off < mss ? len - off : mss;
-        uint8_t *s = core->wire_buf + AINIC_ENCAP_LEN;
-        uint8_t fl = tcp_flags;
-
-        memcpy(s, f, hdr);
-        memcpy(s + hdr, f + off, seg);
-        if (v6) {
-            sbe16(s + l3 + 4, hdr - l3 - IP6_HLEN + seg);
-        } else {
-            sbe16(s + l3 + 2, hdr - l3 + seg);
-            sbe16(s + l3 + 4, (uint16_t)(ip_id + i));
-            sbe16(s + l3 + 10, 0);
-            sbe16(s + l3 + 10, (uint16_t)~csum_fold(csum_add(0, s + l3, ihl)));
-        }
-        sbe32(s + l4 + 4, seq + (off - hdr));
-        if (off + seg < len) {
-            fl &= ~(TCP_FIN | TCP_PSH);
-        }
-        if (i) {
-            fl &= ~TCP_CWR;
-        }
-        s[l4 + 13] = fl;
-        tcp_csum(s, l3, l4, hdr - l4 + seg, v6);
-        tx_wire(core, q, hdr + seg);
-    }
+    it->v6 = v6;
+    it->flags = d->flags;
+    it->csum_start = d->csum_start;
+    it->csum_offset = d->csum_offset;
+    it->mss = d->mss;
+    it->hdr_len = d->hdr_len;
+    it->l3 = l3;
+    it->ihl = ihl;
+    it->ip_id = v6 ? 0 : be16(f + l3 + 4);
+    it->seq = be32(f + l4 + 4);
+    it->tcp_flags = f[l4 + 13];
+    it->flen = len;
+    it->off = hdr;
+    it->seg = 0;
+    it->status = AINIC_STS_OK;
+    it->done = false;
+    it->active = true;
     return AINIC_STS_OK;
 }
 
+static int tx_gather(AinicCore *core, AinicQueue *q, TxDesc *sop,
+                     uint32_t *eop, uint8_t *status, uint32_t *flen);
+
 /*
- * The frame at q->cons: validate its descriptors, gather, offload, send.
- * Returns the descriptors it spans (0: not posted in full yet, wait;
- * -1: the ring is unusable), with *eop and *status for its CQE.
+ * Another queue's frame replaced the gathered TSO frame: read it again.
+ * The driver may not touch descriptors or buffers the device still owns;
+ * if it did (another length, other offload fields), the frame fails.
  */
-static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
-                    uint8_t *status, uint32_t *flen)
+static bool tso_regather(AinicCore *core, AinicQueue *q)
+{
+    AinicTxIter *it = &q->tso;
+    uint32_t eop, flen;
+    uint8_t status;
+    TxDesc sop;
+    int n = tx_gather(core, q, &sop, &eop, &status, &flen);
+
+    if (n < 0) {
+        it->status = AINIC_STS_EFAULT;      /* the ring broke */
+        return false;
+    }
+    if (n == 0 || status) {
+        it->status = status ? status : AINIC_STS_EINVAL;
+        return false;
+    }
+    if ((uint32_t)n != it->n || eop != it->eop || flen != it->flen ||
+        sop.flags != it->flags || sop.csum_start != it->csum_start ||
+        sop.csum_offset != it->csum_offset || sop.mss != it->mss ||
+        sop.hdr_len != it->hdr_len) {
+        guest_error(core, "TXQ %u: TSO frame at descriptor %u changed while "
+                    "the device owned it", q->qid, q->cons);
+        it->status = AINIC_STS_EINVAL;
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Send segments of q's TSO frame while *segs allows and the wire is not
+ * busy; each segment gets the headers, fixed as §7.2 says. Leaves it->done
+ * set when the last one is out (or the frame failed).
+ */
+static void tso_run(AinicCore *core, AinicQueue *q, unsigned *segs)
+{
+    AinicTxIter *it = &q->tso;
+    const uint8_t *f = core->tx_buf;
+    uint32_t hdr = it->hdr_len, l3 = it->l3, l4 = it->csum_start;
+
+    if (core->tx_buf_owner != (int)q->qid && !tso_regather(core, q)) {
+        it->done = true;
+        return;
+    }
+    while (it->off < it->flen && *segs && !core->wire_busy) {
+        uint32_t seg = it->flen - it->off < it->mss ? it->flen - it->off :
+                                                      it->mss;
+        uint8_t *s = core->wire_buf + AINIC_ENCAP_LEN;
+        uint8_t fl = it->tcp_flags;
+
+        memcpy(s, f, hdr);
+        memcpy(s + hdr, f + it->off, seg);
+        if (it->v6) {
+            sbe16(s + l3 + 4, hdr - l3 - IP6_HLEN + seg);
+        } else {
+            sbe16(s + l3 + 2, hdr - l3 + seg);
+            sbe16(s + l3 + 4, (uint16_t)(it->ip_id + it->seg));
+            sbe16(s + l3 + 10, 0);
+            sbe16(s + l3 + 10,
+                  (uint16_t)~csum_fold(csum_add(0, s + l3, it->ihl)));
+        }
+        sbe32(s + l4 + 4, it->seq + (it->off - hdr));
+        if (it->off + seg < it->flen) {
+            fl &= ~(TCP_FIN | TCP_PSH);
+        }
+        if (it->seg) {
+            fl &= ~TCP_CWR;
+        }
+        s[l4 + 13] = fl;
+        tcp_csum(s, l3, l4, hdr - l4 + seg, it->v6);
+        tx_wire(core, q, hdr + seg);
+        it->off += seg;
+        it->seg++;
+        (*segs)--;
+    }
+    if (it->off >= it->flen) {
+        it->done = true;
+    } else {
+        trace(core, AINIC_TRACE_TSO_PAUSE, q->qid, it->seg, it->off, 0);
+    }
+}
+
+/* ---- Transmit: frames ---------------------------------------------- */
+
+/*
+ * Validate the descriptors of the frame at q->cons and gather its bytes
+ * into core->tx_buf. Returns the descriptors it spans (0: not posted in
+ * full yet, wait; -1: the ring is unusable), with *eop, *flen and *status
+ * (0: gathered) for its CQE.
+ */
+static int tx_gather(AinicCore *core, AinicQueue *q, TxDesc *sop,
+                     uint32_t *eop, uint8_t *status, uint32_t *flen)
 {
     uint32_t mask = q->size - 1;
-    TxDesc d[AINIC_MAX_SG], sop;
+    TxDesc d[AINIC_MAX_SG];
     uint64_t total = 0, limit;
     uint32_t n, i, off;
 
     *eop = q->cons;
     *flen = 0;
     *status = AINIC_STS_EINVAL;
-    if (txd_read(core, q, q->cons, &sop)) {
+    if (txd_read(core, q, q->cons, sop)) {
         return -1;
     }
-    if (!(sop.flags & AINIC_TXD_F_SOP)) {
+    if (!(sop->flags & AINIC_TXD_F_SOP)) {
         guest_error(core, "TXQ %u: descriptor %u without SOP", q->qid,
                     q->cons);
         return 1;
     }
-    n = sop.nr_frags;
+    n = sop->nr_frags;
     if (n == 0 || n > AINIC_MAX_SG ||
         (n > 1 && !(core->cfg.caps & AINIC_CAP_TX_SG))) {
         guest_error(core, "TXQ %u: nr_frags %u at descriptor %u", q->qid, n,
@@ -1367,7 +1666,7 @@ static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
         return 0;       /* the rest of the frame is not posted yet */
     }
     *eop = (q->cons + n - 1) & mask;
-    d[0] = sop;
+    d[0] = *sop;
     for (i = 1; i < n; i++) {
         if (txd_read(core, q, (q->cons + i) & mask, &d[i])) {
             return -1;
@@ -1390,24 +1689,25 @@ static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
         }
         total += d[i].len;
     }
-    if ((sop.flags & AINIC_TXD_F_TSO_IPV6) && !(sop.flags & AINIC_TXD_F_TSO)) {
+    if ((sop->flags & AINIC_TXD_F_TSO_IPV6) &&
+        !(sop->flags & AINIC_TXD_F_TSO)) {
         guest_error(core, "TXQ %u: TSO_IPV6 without TSO", q->qid);
         return n;
     }
-    if ((sop.flags & AINIC_TXD_F_TSO) &&
-        (!(sop.flags & AINIC_TXD_F_CSUM) ||
+    if ((sop->flags & AINIC_TXD_F_TSO) &&
+        (!(sop->flags & AINIC_TXD_F_CSUM) ||
          !(core->cfg.caps & AINIC_CAP_TSO))) {
         guest_error(core, "TXQ %u: TSO without CSUM or not supported",
                     q->qid);
         return n;
     }
-    if ((sop.flags & AINIC_TXD_F_CSUM) &&
+    if ((sop->flags & AINIC_TXD_F_CSUM) &&
         !(core->cfg.caps & AINIC_CAP_TX_CSUM)) {
         guest_error(core, "TXQ %u: CSUM not supported", q->qid);
         return n;
     }
-    limit = (sop.flags & AINIC_TXD_F_TSO) ? 65535u + sop.hdr_len :
-                                            core->mtu + 18u;
+    limit = (sop->flags & AINIC_TXD_F_TSO) ? 65535u + sop->hdr_len :
+                                             core->mtu + 18u;
     if (total < ETH_HLEN || total > limit) {
         guest_error(core, "TXQ %u: frame of %llu bytes outside [%u, %llu]",
                     q->qid, (unsigned long long)total, ETH_HLEN,
@@ -1415,85 +1715,155 @@ static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
         return n;
     }
     *flen = total;
+    /* tx_buf is about to change: a paused TSO frame must be re-read */
+    core->tx_buf_owner = q->qid;
     for (i = 0, off = 0; i < n; off += d[i].len, i++) {
         if (core->ops->dma_read(core->opaque, d[i].addr, core->tx_buf + off,
                                 d[i].len)) {
             guest_error(core, "TXQ %u: buffer read of %u bytes at 0x%llx "
                         "failed", q->qid, d[i].len,
                         (unsigned long long)d[i].addr);
+            core->tx_buf_owner = -1;
             *status = AINIC_STS_EFAULT;
             return n;
         }
     }
-    if (sop.flags & AINIC_TXD_F_TSO) {
-        *status = tx_tso(core, q, total, &sop);
-        return n;
-    }
-    if (sop.flags & AINIC_TXD_F_CSUM) {
-        *status = tx_csum(core, core->tx_buf, total, &sop);
-        if (*status) {
-            return n;
-        }
-    }
-    memcpy(core->wire_buf + AINIC_ENCAP_LEN, core->tx_buf, total);
-    tx_wire(core, q, total);
     *status = AINIC_STS_OK;
     return n;
 }
 
 /*
- * Wire segments (and failed frames) per txq_process() call, beside the
- * frame budget: one TSO frame with a tiny mss makes up to 65535 segments,
- * so a frame count alone does not bound the time the device holds the CPU.
+ * Start the frame at q->cons: a plain or CHECKSUM_PARTIAL frame is sent
+ * whole; a TSO frame only sets up q->tso (tso_run() sends it). Returns as
+ * tx_gather(); *status is the CQE's unless q->tso became active.
  */
-#define TX_SEG_BUDGET   1024
+static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
+                    uint8_t *status, uint32_t *flen)
+{
+    TxDesc sop;
+    int n = tx_gather(core, q, &sop, eop, status, flen);
 
+    if (n <= 0 || *status) {
+        return n;
+    }
+    if (sop.flags & AINIC_TXD_F_TSO) {
+        *status = tso_start(core, q, &sop, *flen);
+        if (!*status) {
+            q->tso.n = n;
+            q->tso.eop = *eop;
+        }
+        return n;
+    }
+    if (sop.flags & AINIC_TXD_F_CSUM) {
+        *status = tx_csum(core, core->tx_buf, *flen, &sop);
+        if (*status) {
+            return n;
+        }
+    }
+    memcpy(core->wire_buf + AINIC_ENCAP_LEN, core->tx_buf, *flen);
+    tx_wire(core, q, *flen);
+    return n;
+}
+
+/*
+ * The CQE of a finished frame (§7.2), then the descriptors go back to the
+ * driver. Returns -1 if the CQ could not be written.
+ */
+static int tx_complete(AinicCore *core, AinicQueue *q, AinicQueue *cq,
+                       uint32_t n, uint32_t eop, uint32_t flen,
+                       uint8_t status)
+{
+    uint32_t desc = eop;
+
+    if (status) {
+        core->stats.tx_errors++;
+        trace(core, AINIC_TRACE_TX_ERROR, q->qid, eop, status, 0);
+    }
+    if (ainic_fault_take(&core->faults, AINIC_FAULT_TX_WRONG_DESC)) {
+        /* Not the frame's last descriptor, or (one descriptor) a free one */
+        desc = n > 1 ? q->cons : q->prod;
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_TX_WRONG_DESC, desc, 0, 0);
+    }
+    if (cqe_post(core, cq, AINIC_QTYPE_TXQ, q->qid, desc, flen, 0, status)) {
+        return -1;
+    }
+    q->cons = (q->cons + n) & (q->size - 1);
+    return 0;
+}
+
+/*
+ * Consume frames of q: at most AINIC_TX_BUDGET frames and
+ * AINIC_TX_SEG_BUDGET wire segments (and failed frames) per call, counted
+ * inside a TSO frame too, so no call holds the embedder for long; a TSO
+ * frame stopped by either budget or a busy wire resumes in the next call.
+ */
 static void txq_process(AinicCore *core, AinicQueue *q)
 {
     AinicQueue *cq = &core->cq[q->cq_id];
-    unsigned budget = AINIC_TX_BUDGET;
+    unsigned frames = AINIC_TX_BUDGET, segs = AINIC_TX_SEG_BUDGET;
     uint32_t done = 0;
-    uint64_t segs0 = core->stats.tx_packets + core->stats.tx_errors;
 
     if (!datapath_ready(core) || !q->active || q->broken || !cq->active ||
         cq->broken) {
         return;
     }
     q->stalled = false;
-    while (q->cons != q->prod) {
-        uint32_t eop, flen;
+    for (;;) {
+        uint32_t eop, flen, n;
         uint8_t status;
-        int n;
 
         if (core->wire_busy) {
             break;                  /* resumed by ainic_core_tx_resume */
         }
-        if (!budget || core->stats.tx_packets + core->stats.tx_errors -
-                       segs0 >= TX_SEG_BUDGET) {
+        if (!q->tso.active && q->cons == q->prod) {
+            break;
+        }
+        if (!frames || !segs) {
             if (core->ops->schedule_tx) {
                 core->ops->schedule_tx(core->opaque, q->qid);
             }
             break;
         }
-        if (!cq_free(cq)) {
-            q->stalled = true;      /* resumed by DB_TXCQ */
+        if (q->tso.active) {
+            AinicTxIter *it = &q->tso;
+
+            if (!it->done) {
+                tso_run(core, q, &segs);
+                if (!it->done) {
+                    continue;       /* wire busy or out of budget */
+                }
+            }
+            if (!cq_free(cq)) {
+                q->stalled = true;  /* a hostile driver shares the CQ */
+                break;
+            }
+            n = it->n;
+            eop = it->eop;
+            flen = it->flen;
+            status = it->status;
+            it->active = false;
+        } else {
+            int r;
+
+            if (!cq_free(cq)) {
+                q->stalled = true;  /* resumed by DB_TXCQ */
+                break;
+            }
+            r = tx_frame(core, q, &eop, &status, &flen);
+            if (r <= 0) {
+                break;
+            }
+            if (q->tso.active) {
+                continue;
+            }
+            n = r;
+            segs--;                 /* one frame sent, or one failed */
+        }
+        if (tx_complete(core, q, cq, n, eop, flen, status)) {
             break;
         }
-        n = tx_frame(core, q, &eop, &status, &flen);
-        if (n <= 0) {
-            break;
-        }
-        if (status) {
-            core->stats.tx_errors++;
-            trace(core, AINIC_TRACE_TX_ERROR, q->qid, eop, status, 0);
-        }
-        if (cqe_post(core, cq, AINIC_QTYPE_TXQ, q->qid, eop, flen, 0,
-                     status)) {
-            break;
-        }
-        q->cons = (q->cons + n) & (q->size - 1);
         done++;
-        budget--;
+        frames--;
     }
     cq_irq(core, cq, done);
 }
@@ -1528,7 +1898,10 @@ static void rx_kick(AinicCore *core)
     }
 }
 
-/* Resume every queue that was waiting (link up, CQ slots returned) */
+/*
+ * Resume every queue that was waiting (link up: cq_id -1; CQ slots
+ * returned): TX queues, RX backlogs, then the frames the embedder holds.
+ */
 static void datapath_kick(AinicCore *core, int cq_id)
 {
     unsigned i;
@@ -1539,6 +1912,10 @@ static void datapath_kick(AinicCore *core, int cq_id)
         if (q->active && (cq_id < 0 || q->cq_id == cq_id) &&
             q->cons != q->prod) {
             txq_process(core, q);
+        }
+        q = &core->rxq[i];
+        if (q->active && (cq_id < 0 || q->cq_id == cq_id)) {
+            rx_drain(core, i);
         }
     }
     rx_kick(core);
@@ -1649,6 +2026,177 @@ static bool rxq_has_room(const AinicQueue *q, const AinicQueue *cq,
     return ring_used(q) >= nbuf && cq_free(cq) >= nbuf;
 }
 
+static uint32_t rx_nbuf(const AinicQueue *q, uint32_t len)
+{
+    return (len + q->buf_size - 1) / q->buf_size;
+}
+
+/* A queue that could take a one-buffer frame now */
+static bool rxq_can_take(AinicCore *core, const AinicQueue *q)
+{
+    const AinicQueue *cq = &core->cq[q->cq_id];
+
+    return q->active && !q->broken && cq->active && !cq->broken &&
+           rxq_has_room(q, cq, 1);
+}
+
+static bool rxb_has_space(const AinicCore *core, unsigned qp, uint32_t len)
+{
+    return core->rxb[qp].count < AINIC_RX_BACKLOG &&
+           len <= AINIC_RX_BACKLOG_BYTES - core->rxb_bytes;
+}
+
+/* Take the oldest frame out of qp's backlog (the caller frees it) */
+static uint8_t *rxb_pop(AinicCore *core, unsigned qp, uint32_t *len)
+{
+    AinicRxBacklog *b = &core->rxb[qp];
+    uint8_t *f = b->frame[b->head];
+
+    *len = b->len[b->head];
+    b->frame[b->head] = NULL;
+    b->head = (b->head + 1) % AINIC_RX_BACKLOG;
+    b->count--;
+    core->rxb_bytes -= *len;
+    return f;
+}
+
+/*
+ * Empty qp's backlog without delivering it (RXQ destroyed: counted as
+ * dropped; reset or fini: count false, the counters go anyway).
+ */
+static void rxb_flush(AinicCore *core, unsigned qp, bool count)
+{
+    while (core->rxb[qp].count) {
+        uint32_t len;
+
+        free(rxb_pop(core, qp, &len));
+        if (count) {
+            core->qp_stats[qp].rx_backlog_drops++;
+            rx_drop(core, len, AINIC_RX_DROP_BACKLOG);
+        }
+    }
+}
+
+/*
+ * Write one frame into the buffers of q (room checked) and its CQEs
+ * (§7.3). The rx-short and rx-corrupt faults change what the CQEs say,
+ * never what the device does with its rings.
+ */
+static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
+                       uint32_t ilen)
+{
+    AinicQueue *cq = &core->cq[q->cq_id];
+    uint32_t nbuf = rx_nbuf(q, ilen), i, off, csum_ok = 0, posted = 0;
+    bool ok = true, runt;
+
+    if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
+        csum_ok = rx_csum_ok(inner, ilen) ? AINIC_CQE_F_CSUM_OK : 0;
+    }
+    runt = ainic_fault_take(&core->faults, AINIC_FAULT_RX_SHORT);
+    if (runt) {
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_RX_SHORT, ilen, 0, 0);
+    }
+    for (i = 0, off = 0; i < nbuf && ok; i++) {
+        uint32_t idx = q->cons, chunk = ilen - off, blen;
+        uint8_t b[sizeof(struct ainic_rx_desc)];
+        uint64_t daddr = q->ring_addr + (uint64_t)idx * sizeof(b), addr;
+        uint8_t status = AINIC_STS_OK;
+        uint32_t clen;
+        uint16_t cflags, cidx = idx;
+
+        if (chunk > q->buf_size) {
+            chunk = q->buf_size;
+        }
+        if (core->ops->dma_read(core->opaque, daddr, b, sizeof(b))) {
+            guest_error(core, "RXQ %u: descriptor read at 0x%llx failed",
+                        q->qid, (unsigned long long)daddr);
+            q->broken = true;
+            ok = false;
+            break;
+        }
+        addr = ld64(b + offsetof(struct ainic_rx_desc, addr));
+        blen = ld32(b + offsetof(struct ainic_rx_desc, len));
+        if (blen < q->buf_size) {
+            guest_error(core, "RXQ %u: buffer %u shorter than buf_size %u",
+                        q->qid, idx, q->buf_size);
+            status = AINIC_STS_EINVAL;
+        } else if (!range_ok(addr, chunk) ||
+                   core->ops->dma_write(core->opaque, addr, inner + off,
+                                        chunk)) {
+            guest_error(core, "RXQ %u: buffer write at 0x%llx failed",
+                        q->qid, (unsigned long long)addr);
+            status = AINIC_STS_EFAULT;
+        }
+        /* A failed buffer ends (and drops) the frame */
+        cflags = (status || i == nbuf - 1) ? AINIC_CQE_F_EOP : 0;
+        if (!status && i == nbuf - 1) {
+            cflags |= csum_ok;
+        }
+        clen = status ? 0 : chunk;
+        if (runt && i == 0 && !status) {
+            clen = AINIC_FAULT_RUNT_LEN;    /* EOP only if one buffer */
+        }
+        if (ainic_fault_take(&core->faults, AINIC_FAULT_RX_CORRUPT)) {
+            if (core->faults.arg[AINIC_FAULT_RX_CORRUPT] ==
+                AINIC_FAULT_CORRUPT_INDEX) {
+                cidx = q->prod;     /* never posted: the driver's next */
+            } else {
+                clen = blen < UINT32_MAX ? blen + 1 : blen;
+            }
+            trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_RX_CORRUPT, cidx, clen,
+                  0);
+        }
+        if (cqe_post(core, cq, AINIC_QTYPE_RXQ, q->qid, cidx, clen, cflags,
+                     status)) {
+            ok = false;
+            break;
+        }
+        posted++;
+        q->cons = (q->cons + 1) & (q->size - 1);
+        off += chunk;
+        ok = !status;
+    }
+    cq_irq(core, cq, posted);
+    if (!ok) {
+        rx_drop(core, ilen, AINIC_RX_DROP_DMA);
+        return;
+    }
+    core->stats.rx_packets++;
+    core->stats.rx_bytes += ilen;
+    trace(core, AINIC_TRACE_RX_FRAME, q->qid, ilen, nbuf, 0);
+}
+
+/* Deliver qp's backlog, oldest first, as far as its room goes */
+static void rx_drain(AinicCore *core, unsigned qp)
+{
+    AinicRxBacklog *b = &core->rxb[qp];
+    AinicQueue *q = &core->rxq[qp];
+
+    while (b->count && datapath_ready(core) && q->active && !q->broken &&
+           !core->cq[q->cq_id].broken &&
+           rxq_has_room(q, &core->cq[q->cq_id],
+                        rx_nbuf(q, b->len[b->head]))) {
+        uint32_t len;
+        uint8_t *f = rxb_pop(core, qp, &len);
+
+        rx_deliver(core, q, f, len);
+        free(f);
+    }
+}
+
+/* Whether no RX queue that exists could take a frame now */
+static bool rx_all_full(AinicCore *core)
+{
+    unsigned i;
+
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        if (rxq_can_take(core, &core->rxq[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool ainic_core_can_receive(AinicCore *core)
 {
     unsigned i;
@@ -1667,7 +2215,7 @@ bool ainic_core_can_receive(AinicCore *core)
             continue;
         }
         any = true;
-        if (rxq_has_room(q, &core->cq[q->cq_id], 1)) {
+        if (rxq_can_take(core, q) || rxb_has_space(core, i, 1)) {
             return true;
         }
     }
@@ -1683,12 +2231,19 @@ bool ainic_core_can_receive(AinicCore *core)
     return true;            /* no RX queue: taken and dropped */
 }
 
+/*
+ * §7.3: a frame whose queue has room (and no older frames waiting) is
+ * delivered; otherwise it joins the queue's backlog; with the backlog full
+ * it is dropped and counted for that queue, unless no queue at all has
+ * room: then the port is held (backpressure), since holding stops nobody.
+ */
 bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
 {
     const uint8_t *inner;
-    uint32_t ilen, nbuf, i, off, csum_ok = 0, posted = 0;
-    bool ok = true;
+    uint32_t ilen, nbuf;
     AinicQueue *q, *cq;
+    AinicRxBacklog *b;
+    uint8_t *copy;
 
     if (!datapath_ready(core)) {
         rx_drop(core, len, AINIC_RX_DROP_NO_DATAPATH);
@@ -1705,71 +2260,34 @@ bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
         return true;
     }
     cq = &core->cq[q->cq_id];
-    nbuf = (ilen + q->buf_size - 1) / q->buf_size;
+    nbuf = rx_nbuf(q, ilen);
     if (nbuf > q->size - 1 || nbuf > cq->size - 1) {
         rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);     /* never fits */
         return true;
     }
-    if (!rxq_has_room(q, cq, nbuf)) {
+    b = &core->rxb[q->qid];
+    if (!b->count && rxq_has_room(q, cq, nbuf)) {
+        rx_deliver(core, q, inner, ilen);
+        return true;
+    }
+    copy = rxb_has_space(core, q->qid, ilen) ? malloc(ilen) : NULL;
+    if (copy) {
+        memcpy(copy, inner, ilen);
+        b->frame[(b->head + b->count) % AINIC_RX_BACKLOG] = copy;
+        b->len[(b->head + b->count) % AINIC_RX_BACKLOG] = ilen;
+        b->count++;
+        core->rxb_bytes += ilen;
+        core->qp_stats[q->qid].rx_backlogged++;
+        trace(core, AINIC_TRACE_RX_BACKLOG, q->qid, ilen, b->count, 0);
+        return true;
+    }
+    if (rx_all_full(core)) {
         core->rx_blocked = true;
         trace(core, AINIC_TRACE_RX_HOLD, q->qid, ilen, 0, 0);
         return false;
     }
-    if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
-        csum_ok = rx_csum_ok(inner, ilen) ? AINIC_CQE_F_CSUM_OK : 0;
-    }
-    for (i = 0, off = 0; i < nbuf && ok; i++) {
-        uint32_t idx = q->cons, chunk = ilen - off;
-        uint8_t b[sizeof(struct ainic_rx_desc)];
-        uint64_t daddr = q->ring_addr + (uint64_t)idx * sizeof(b), addr;
-        uint8_t status = AINIC_STS_OK;
-        uint16_t cflags;
-
-        if (chunk > q->buf_size) {
-            chunk = q->buf_size;
-        }
-        if (core->ops->dma_read(core->opaque, daddr, b, sizeof(b))) {
-            guest_error(core, "RXQ %u: descriptor read at 0x%llx failed",
-                        q->qid, (unsigned long long)daddr);
-            q->broken = true;
-            ok = false;
-            break;
-        }
-        addr = ld64(b + offsetof(struct ainic_rx_desc, addr));
-        if (ld32(b + offsetof(struct ainic_rx_desc, len)) < q->buf_size) {
-            guest_error(core, "RXQ %u: buffer %u shorter than buf_size %u",
-                        q->qid, idx, q->buf_size);
-            status = AINIC_STS_EINVAL;
-        } else if (!range_ok(addr, chunk) ||
-                   core->ops->dma_write(core->opaque, addr, inner + off,
-                                        chunk)) {
-            guest_error(core, "RXQ %u: buffer write at 0x%llx failed",
-                        q->qid, (unsigned long long)addr);
-            status = AINIC_STS_EFAULT;
-        }
-        /* A failed buffer ends (and drops) the frame */
-        cflags = (status || i == nbuf - 1) ? AINIC_CQE_F_EOP : 0;
-        if (!status && i == nbuf - 1) {
-            cflags |= csum_ok;
-        }
-        if (cqe_post(core, cq, AINIC_QTYPE_RXQ, q->qid, idx,
-                     status ? 0 : chunk, cflags, status)) {
-            ok = false;
-            break;
-        }
-        posted++;
-        q->cons = (q->cons + 1) & (q->size - 1);
-        off += chunk;
-        ok = !status;
-    }
-    cq_irq(core, cq, posted);
-    if (!ok) {
-        rx_drop(core, len, AINIC_RX_DROP_DMA);
-        return true;
-    }
-    core->stats.rx_packets++;
-    core->stats.rx_bytes += ilen;
-    trace(core, AINIC_TRACE_RX_FRAME, q->qid, ilen, nbuf, 0);
+    core->qp_stats[q->qid].rx_backlog_drops++;
+    rx_drop(core, len, AINIC_RX_DROP_BACKLOG);
     return true;
 }
 
@@ -1836,6 +2354,7 @@ static void db_write(AinicCore *core, uint32_t off, uint32_t val)
     if (qtype == AINIC_QTYPE_TXQ) {
         txq_process(core, q);
     } else {
+        rx_drain(core, n);
         rx_kick(core);
     }
 }
@@ -2212,6 +2731,12 @@ int ainic_core_init(AinicCore *core, const AinicCoreConfig *cfg,
             return -1;
         }
     }
+    core->admin_timer = ops->timer_new(opaque, admin_late_cb, core);
+    core->storm_timer = ops->timer_new(opaque, storm_cb, core);
+    if (!core->admin_timer || !core->storm_timer) {
+        ainic_core_fini(core);
+        return -1;
+    }
     ainic_core_reset(core, AINIC_RESET_POWER_ON);
     return 0;
 }
@@ -2232,5 +2757,20 @@ void ainic_core_fini(AinicCore *core)
             vec->coal_timer = NULL;
         }
         vec->coal_armed = false;
+    }
+    if (core->admin_timer) {
+        core->ops->timer_del(core->opaque, core->admin_timer);
+        core->ops->timer_free(core->opaque, core->admin_timer);
+        core->admin_timer = NULL;
+    }
+    if (core->storm_timer) {
+        core->ops->timer_del(core->opaque, core->storm_timer);
+        core->ops->timer_free(core->opaque, core->storm_timer);
+        core->storm_timer = NULL;
+    }
+    core->admin_late = false;
+    core->storm_rounds = 0;
+    for (i = 0; i < AINIC_MAX_QPS; i++) {
+        rxb_flush(core, i, false);
     }
 }

@@ -22,6 +22,8 @@
 
 #include <linux/ainic_if.h>
 
+#include "ainic_fault.h"
+
 /* Plain C11 core: the format check is an optional compiler extension */
 #if defined(__GNUC__)
 #define AINIC_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -43,12 +45,24 @@
 
 /* Data path */
 #define AINIC_TX_BUDGET         256     /* frames per ainic_core_tx_process */
+/* Wire segments (and failed frames) per ainic_core_tx_process */
+#define AINIC_TX_SEG_BUDGET     1024
 #define AINIC_ENCAP_LEN         74      /* Ethernet + IPv4 + UDP + xport */
 #define AINIC_TX_BUF_MAX        (2 * 65536)
 #define AINIC_WIRE_BUF_MAX      (AINIC_ENCAP_LEN + AINIC_MAX_MTU + 18 + 64)
 
 /* Completion queues: two per queue pair (2n: TX, 2n + 1: RX) */
 #define AINIC_MAX_CQS           (2 * AINIC_MAX_QPS)
+
+/*
+ * RX backlog (§7.3): frames for an RX queue without room wait in the
+ * device, at most this many per queue and this many bytes per device.
+ */
+#define AINIC_RX_BACKLOG        8
+#define AINIC_RX_BACKLOG_BYTES  (1024 * 1024)
+
+/* Timers the core creates: one per queue vector, admin-late, irq-storm */
+#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 2)
 
 /* Events for the embedder's trace hook; arguments as documented */
 typedef enum AinicTraceEvent {
@@ -68,14 +82,19 @@ typedef enum AinicTraceEvent {
     AINIC_TRACE_TX_FRAME,       /* a: qp, b: inner length, c: psn */
     AINIC_TRACE_TX_ERROR,       /* a: qp, b: EOP descriptor, c: status */
     AINIC_TRACE_RX_FRAME,       /* a: qp, b: inner length, c: buffers */
-    AINIC_TRACE_RX_HOLD,        /* a: qp (no buffer or CQ slot: held) */
+    AINIC_TRACE_RX_HOLD,        /* a: qp, b: length (every queue full: held) */
+    AINIC_TRACE_RX_BACKLOG,     /* a: qp, b: length, c: backlog depth */
+    AINIC_TRACE_TSO_PAUSE,      /* a: qp, b: segments sent, c: payload offset */
+    AINIC_TRACE_FAULT,          /* a: AinicFaultKind, b: detail (kind's) */
 } AinicTraceEvent;
+#define AINIC_TRACE_NR          (AINIC_TRACE_FAULT + 1)
 
 typedef enum AinicRxDropReason {
     AINIC_RX_DROP_NO_DATAPATH,  /* not enabled, link down, no data path */
     AINIC_RX_DROP_MALFORMED,    /* not an ainic RAW packet (rx_errors) */
     AINIC_RX_DROP_NO_QUEUE,     /* no RX queue, or the frame can never fit */
     AINIC_RX_DROP_DMA,          /* a buffer or descriptor was unusable */
+    AINIC_RX_DROP_BACKLOG,      /* the queue's backlog was full */
 } AinicRxDropReason;
 
 typedef enum AinicResetKind {
@@ -168,6 +187,29 @@ typedef struct AinicRing {
  * device); for a CQ the device produces and the driver's doorbell moves
  * cons. The data path (AINIC_CAP_DATAPATH) works on this state.
  */
+/*
+ * A TSO frame being cut into segments (§7.2). It lives in its TXQ so that
+ * a call that runs out of segment budget, or finds the wire busy, resumes
+ * where it stopped; the gathered frame is in AinicCore.tx_buf while
+ * tx_buf_owner names this queue, and is gathered again otherwise.
+ */
+typedef struct AinicTxIter {
+    bool active;                /* the frame at the queue's cons */
+    bool done;                  /* all segments out (or failed): CQE due */
+    uint8_t status;             /* of the CQE */
+    bool v6;
+    uint16_t n;                 /* descriptors of the frame */
+    uint16_t eop;
+    uint32_t flen;              /* gathered bytes */
+    /* The SOP descriptor's offload fields, checked again on a re-gather */
+    uint16_t flags, csum_start, csum_offset, mss, hdr_len;
+    uint16_t l3, ihl, ip_id;
+    uint8_t tcp_flags;
+    uint32_t seq;
+    uint32_t off;               /* next payload byte, hdr_len .. flen */
+    uint32_t seg;               /* segments sent */
+} AinicTxIter;
+
 typedef struct AinicQueue {
     bool active;
     uint8_t qtype;              /* enum ainic_qtype */
@@ -185,7 +227,22 @@ typedef struct AinicQueue {
     uint32_t users;             /* CQ: TXQ/RXQ completing to it */
     bool stalled;               /* TXQ: waiting for a CQ slot */
     bool broken;                /* ring or CQ DMA failed: no more work */
+    AinicTxIter tso;            /* TXQ */
 } AinicQueue;
+
+/* Frames held for one RX queue, oldest first (malloc'd copies) */
+typedef struct AinicRxBacklog {
+    uint8_t *frame[AINIC_RX_BACKLOG];
+    uint32_t len[AINIC_RX_BACKLOG];
+    uint8_t head;
+    uint8_t count;
+} AinicRxBacklog;
+
+/* Per queue pair counters (STATS_GET, struct ainic_qp_stats) */
+typedef struct AinicQpStats {
+    uint64_t rx_backlogged;
+    uint64_t rx_backlog_drops;
+} AinicQpStats;
 
 struct AinicCore;
 
@@ -246,6 +303,7 @@ typedef struct AinicCore {
     AinicQueue rxq[AINIC_MAX_QPS];
     AinicQueue cq[AINIC_MAX_CQS];
     AinicStats stats;
+    AinicQpStats qp_stats[AINIC_MAX_QPS];
 
     /* Data path */
     uint32_t underlay_ip;       /* outer IPv4 source, host order */
@@ -253,6 +311,18 @@ typedef struct AinicCore {
     uint16_t tx_ip_id;          /* outer IPv4 identification */
     bool rx_blocked;            /* receive() refused a frame */
     bool wire_busy;             /* send_frame() returned 1 */
+    int tx_buf_owner;           /* TXQ whose frame is in tx_buf, -1: none */
+    AinicRxBacklog rxb[AINIC_MAX_QPS];
+    uint32_t rxb_bytes;         /* in every backlog */
+
+    /* Fault injector (not touched by reset: the tests own it) */
+    AinicFaults faults;
+    bool admin_late;            /* a completion waits for admin_timer */
+    uint8_t late_comp[sizeof(struct ainic_admin_comp)];
+    AinicTimer *admin_timer;
+    uint32_t storm_rounds;      /* irq-storm rounds still to raise */
+    uint32_t storm_interval_us;
+    AinicTimer *storm_timer;
 
     /* Scratch buffer for TEST_DMA, kept off the stack */
     uint8_t dma_buf[AINIC_TEST_DMA_MAX];
@@ -268,7 +338,7 @@ typedef struct AinicCore {
  */
 int ainic_core_init(AinicCore *core, const AinicCoreConfig *cfg,
                     const AinicCoreOps *ops, void *opaque);
-/* Release the timers; the core may not be used afterwards */
+/* Release the timers and backlogs; the core may not be used afterwards */
 void ainic_core_fini(AinicCore *core);
 /* Device reset (all state but the link and the configuration) */
 void ainic_core_reset(AinicCore *core, AinicResetKind kind);
@@ -281,9 +351,10 @@ void ainic_core_mmio_write(AinicCore *core, uint64_t addr, uint32_t val);
 void ainic_core_set_link(AinicCore *core, bool up);
 
 /*
- * A frame from the wire. Returns true if the core took it (delivered or
- * dropped and counted); without AINIC_CAP_DATAPATH every frame is dropped.
- * Returns false when the chosen RX queue lacks buffers or CQ slots: the
+ * A frame from the wire. Returns true if the core took it: delivered, put
+ * in its RX queue's backlog, or dropped and counted (without
+ * AINIC_CAP_DATAPATH every frame is dropped). Returns false only when the
+ * frame's queue has a full backlog and no RX queue has room (§7.3): the
  * embedder holds the frame and offers it again after ops->rx_ready.
  */
 bool ainic_core_receive(AinicCore *core, const void *buf, size_t len);
@@ -293,6 +364,23 @@ bool ainic_core_can_receive(AinicCore *core);
 void ainic_core_tx_process(AinicCore *core, unsigned qp);
 /* The peer took the frames it had queued: transmit again (all queues) */
 void ainic_core_tx_resume(AinicCore *core);
+
+/*
+ * Fault injector (tests only, never guest MMIO): apply an x-fault value,
+ * "off" or "KIND[:COUNT[:ARG]]" (ainic_fault.h, spec appendix A). Returns
+ * 0, or -1 with the reason in err.
+ */
+int ainic_core_fault_inject(AinicCore *core, const char *spec, char *err,
+                            size_t errlen);
+/* The armed faults as an x-fault value would name them, or "off" */
+void ainic_core_fault_describe(const AinicCore *core, char *buf, size_t len);
+/* Faults injected so far, every kind (the x-fault-fired property) */
+uint64_t ainic_core_faults_fired(const AinicCore *core);
+/*
+ * Admin commands the device executed since the last reset (the
+ * x-admin-cmds property: tests hold the driver's own tally to it)
+ */
+uint64_t ainic_core_admin_cmds(const AinicCore *core);
 
 /*
  * A completion queue on vector v has n new entries: raise v subject to

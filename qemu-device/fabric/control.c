@@ -117,7 +117,7 @@ static void text_port(struct strbuf *b, const struct port *p, const char *sep)
 	sb_printf(b, "port=%d%slink=%s%speer=%s%sconnects=%" PRIu64 "%srate_mbps=%" PRIu64
 		  "%sbuffer_kb=%" PRIu64 "%s",
 		  p->index, sep, p->link_up ? "up" : "down", sep, peer_state(p), sep,
-		  p->connects, sep, p->eg.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
+		  p->connects, sep, p->eg.wire.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
 	sb_printf(b, "ecn=%s%secn_kmin_kb=%" PRIu64 "%secn_kmax_kb=%" PRIu64
 		  "%secn_pmax_pct=%u%s", p->ecn.enabled ? "on" : "off", sep,
 		  p->ecn.kmin_bytes / 1024, sep, p->ecn.kmax_bytes / 1024, sep,
@@ -148,7 +148,7 @@ static void json_port(struct strbuf *b, const struct port *p)
 	sb_printf(b, ",\"rate_mbps\":%" PRIu64 ",\"buffer_kb\":%" PRIu64
 		  ",\"ecn\":{\"enabled\":%s,\"kmin_kb\":%" PRIu64 ",\"kmax_kb\":%" PRIu64
 		  ",\"pmax_pct\":%u},\"rx\":",
-		  p->eg.rate_mbps, p->eg.buffer_bytes / 1024,
+		  p->eg.wire.rate_mbps, p->eg.buffer_bytes / 1024,
 		  p->ecn.enabled ? "true" : "false", p->ecn.kmin_bytes / 1024,
 		  p->ecn.kmax_bytes / 1024, p->ecn.pmax_pct);
 	json_dir(b, &p->rx.c);
@@ -180,7 +180,8 @@ static void mac_table_out(struct fabric *fab, struct strbuf *b, int json)
 static const char help_text[] =
 	"ports                         one line per port: state and counters\n"
 	"show PORT                     one key=value per line\n"
-	"set PORT rate-mbps R          line rate in Mbit/s, 0 = unlimited\n"
+	"set PORT rate-mbps R          line rate in Mbit/s (wire: 24 bytes of\n"
+	"                              overhead per frame), 0 = unlimited\n"
 	"set PORT buffer-kb B          egress buffer in KiB (1..1048576)\n"
 	"set PORT link up|down         down drops frames to and from the port;\n"
 	"                              with --port-qmp also QMP set_link on the NIC\n"
@@ -248,8 +249,7 @@ static const char *cmd_set(struct fabric *fab, char **argv, int argc,
 	if (!strcmp(argv[2], "rate-mbps")) {
 		if (parse_u64(argv[3], 0, 10000000, &v))
 			return "rate-mbps must be an integer 0..10000000";
-		p->eg.rate_mbps = v;
-		p->eg.busy_until_ns = 0;
+		wire_set_rate(&p->eg.wire, v);
 	} else if (!strcmp(argv[2], "buffer-kb")) {
 		if (parse_u64(argv[3], 1, 1048576, &v))
 			return "buffer-kb must be an integer 1..1048576";

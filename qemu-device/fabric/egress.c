@@ -14,6 +14,7 @@ const char *const drop_cause_names[DROP__COUNT] = {
 	[DROP_NO_PEER] = "no_peer",
 	[DROP_SEND_ERROR] = "send_error",
 	[DROP_FRAMING] = "framing",
+	[DROP_NO_MEMORY] = "no_memory",
 };
 
 struct frame *frame_new(const void *data, size_t len)
@@ -118,6 +119,41 @@ static struct frame *dequeue(struct port *port)
 	return f;
 }
 
+/*
+ * Picks the next batch: the frames at the head of the queue whose start time
+ * has come, with a rate each one starting when the one before it has left
+ * the wire (wire_start on a copy of the schedule; egress_run commits it for
+ * what was really written). A head frame already partly written is taken
+ * whatever the schedule says: it was charged when it started, and the
+ * stream must not stay mid-frame.
+ */
+static int due_frames(const struct port *port, uint64_t now,
+		      struct frame **batch)
+{
+	const struct egress *eg = &port->eg;
+	struct wire w = eg->wire;
+	int n = 0;
+
+	for (struct frame *f = eg->head; f && n < CONN_TX_BATCH; f = f->next) {
+		uint64_t start;
+
+		if (!n && port->conn.tx_off) {
+			batch[n++] = f;
+			continue;
+		}
+		if (f->ready_ns > now)
+			break;
+		if (w.rate_mbps) {
+			start = wire_start(&w, f->ready_ns);
+			if (start > now)
+				break;
+			wire_occupy(&w, start, f->len);
+		}
+		batch[n++] = f;
+	}
+	return n;
+}
+
 void egress_run(struct port *port, uint64_t now)
 {
 	struct egress *eg = &port->eg;
@@ -129,41 +165,35 @@ void egress_run(struct port *port, uint64_t now)
 			return;
 		port->tx_blocked = false;
 	}
-	while (eg->head && eg->head->ready_ns <= now) {
-		struct frame *batch[CONN_TX_BATCH], *f;
-		int n = 0, done;
+	if (eg->stalled) {
+		/* Like a paused link: what could not leave while the VM's
+		 * socket was full goes on at line rate, not in a burst. */
+		wire_resume(&eg->wire, now);
+		eg->stalled = false;
+	}
+	while (eg->head) {
+		struct frame *batch[CONN_TX_BATCH];
+		bool head_charged = port->conn.tx_off;
+		int n = due_frames(port, now, batch), done;
 
-		/* A frame already half written finishes whatever the wire
-		 * model says: the stream must not be left mid-frame. */
-		if (eg->rate_mbps && eg->busy_until_ns > now && !port->conn.tx_off)
+		if (!n)
 			break;
-		/* With a rate the wire is busy after one frame; without,
-		 * every ready frame goes in one writev. */
-		for (f = eg->head; f && n < CONN_TX_BATCH && f->ready_ns <= now; f = f->next) {
-			batch[n++] = f;
-			if (eg->rate_mbps)
-				break;
-		}
 		done = port_xmit(port, batch, n);
 		if (done < 0)
 			return; /* the VM is gone; its queue was flushed */
-		for (int i = 0; i < done; i++) {
-			f = dequeue(port);
-			if (eg->rate_mbps) {
-				/* The frame occupies the wire for L*8/rate from
-				 * when it really leaves (later if the VM held it
-				 * back); an idle transmitter starts now, so no
-				 * burst credit builds up. */
-				uint64_t start = eg->busy_until_ns > now ? eg->busy_until_ns : now;
-
-				eg->busy_until_ns = start + f->len * 8 * 1000 / eg->rate_mbps;
-			}
-			free(f);
-		}
+		/* A frame holds the wire from when its first byte is written:
+		 * the ones finished, and one now partly written. */
+		for (int i = head_charged ? 1 : 0;
+		     i < done + (port->conn.tx_off ? 1 : 0); i++)
+			wire_occupy(&eg->wire, wire_start(&eg->wire, batch[i]->ready_ns),
+				    batch[i]->len);
+		for (int i = 0; i < done; i++)
+			free(dequeue(port));
 		if (port->tx_blocked) {
 			/* Backpressure: the rest stays queued, the buffer
 			 * fills instead, and POLLOUT resumes the port. */
 			port->tx_retry_ns = now + EGRESS_BLOCKED_RETRY_NS;
+			eg->stalled = true;
 			break;
 		}
 	}
@@ -172,16 +202,14 @@ void egress_run(struct port *port, uint64_t now)
 uint64_t egress_next_deadline(const struct port *port)
 {
 	const struct egress *eg = &port->eg;
-	uint64_t t;
 
 	if (!eg->head)
 		return UINT64_MAX;
 	if (port->tx_blocked)
 		return port->tx_retry_ns; /* POLLOUT comes first, normally */
-	t = eg->head->ready_ns;
-	if (eg->rate_mbps && eg->busy_until_ns > t)
-		t = eg->busy_until_ns;
-	return t;
+	if (eg->wire.rate_mbps)
+		return wire_start(&eg->wire, eg->head->ready_ns);
+	return eg->head->ready_ns;
 }
 
 void egress_flush(struct port *port, enum drop_cause cause)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 /* Largest Ethernet frame (jumbo, without FCS) the fabric forwards. */
 #define FRAME_MAX 9216
 #define FRAME_MIN 14 /* an Ethernet header */
@@ -27,6 +29,7 @@ enum drop_cause {
 	DROP_NO_PEER,    /* no VM connected to the port (never, or it went away) */
 	DROP_SEND_ERROR, /* a write error other than the VM going away */
 	DROP_FRAMING,    /* rx: connection closed, its stream had a bad length */
+	DROP_NO_MEMORY,  /* no memory for the frame (or a flooded copy of it) */
 	DROP__COUNT
 };
 
@@ -78,9 +81,9 @@ struct direction {
 /* The egress buffer and transmitter of one port. */
 struct egress {
 	struct frame *head, *tail;
-	uint64_t rate_mbps;     /* 0: unlimited, send as soon as queued */
-	uint64_t buffer_bytes;  /* tail-drop limit on queued bytes */
-	uint64_t busy_until_ns; /* transmitter busy serializing until then */
+	struct wire wire;      /* line rate; rate 0: send as soon as queued */
+	uint64_t buffer_bytes; /* tail-drop limit on queued bytes */
+	bool stalled;          /* the VM's socket was full: resume the wire */
 };
 
 void direction_add_stage(struct direction *dir, const struct stage *st);
@@ -95,10 +98,11 @@ bool direction_run_stages(struct direction *dir, struct port *port,
 /* Takes ownership of f: queues it or drops and counts it. The caller
  * (the event loop) runs egress_run afterwards. */
 void egress_enqueue(struct port *port, struct frame *f, uint64_t now);
-/* Sends every frame whose time has come, until the VM's socket is full
- * (then the port is tx_blocked until POLLOUT or the retry time). */
+/* Sends every frame whose start time has come (with a rate: all of them,
+ * however late the wakeup), until the VM's socket is full (then the port is
+ * tx_blocked until POLLOUT or the retry time). */
 void egress_run(struct port *port, uint64_t now);
-/* When egress_run next has work, or UINT64_MAX. */
+/* When egress_run next has work (the head frame's start), or UINT64_MAX. */
 uint64_t egress_next_deadline(const struct port *port);
 /* Drops every queued frame under cause (link down, VM gone), except a head
  * frame partly written to the VM's stream: that one is on the wire and must

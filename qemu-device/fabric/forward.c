@@ -101,6 +101,8 @@ void forward_frame(struct fabric *fab, int ingress, struct frame *f, uint64_t no
 		copy = frame_new(f->data, f->len);
 		if (copy)
 			egress_enqueue(&fab->ports[i], copy, now);
+		else
+			fab->ports[i].tx.c.drops[DROP_NO_MEMORY]++;
 	}
 	free(f);
 }

@@ -33,7 +33,9 @@ static void usage(FILE *f)
 		"                    [--mtu M] [--ecn ...]\n"
 		"                    [--port-qmp I=PATH,ID]...\n"
 		"       ainic-fabric ctl DIR COMMAND...\n"
-		"  --rate-mbps R  egress line rate per port, Mbit/s; 0 = unlimited (default)\n"
+		"  (--opt VALUE or --opt=VALUE)\n"
+		"  --rate-mbps R  egress line rate per port, Mbit/s on the wire (24 bytes\n"
+		"                 of Ethernet overhead per frame); 0 = unlimited (default)\n"
 		"  --buffer-kb B  egress buffer per port, KiB (default 512)\n"
 		"  --mtu M        largest IP MTU; frames over M+18 bytes are dropped\n"
 		"                 (default 9198, i.e. 9216-byte frames; range 68..9198)\n"
@@ -69,8 +71,10 @@ static void rx_frame(void *opaque, const uint8_t *data, size_t len)
 		return;
 	}
 	f = frame_new(data, len);
-	if (!f)
+	if (!f) {
+		p->rx.c.drops[DROP_NO_MEMORY]++;
 		return;
+	}
 	if (!direction_run_stages(&p->rx, p, f, rx->now)) {
 		free(f);
 		return;
@@ -264,17 +268,31 @@ int main(int argc, char **argv)
 	fab.cfg.buffer_kb = 512;
 	fab.cfg.mtu = FRAME_MAX - 18;
 	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *opt = argv[i], *val;
+		char name[32];
+		const char *eq = strchr(opt, '=');
 
 		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			usage(stdout);
 			return 0;
 		}
-		if (!val) {
+		if (!strncmp(opt, "--", 2) && eq) {
+			/* --opt=value, as getopt_long takes it, or --opt value */
+			if ((size_t)(eq - opt) >= sizeof(name)) {
+				fprintf(stderr, "ainic-fabric: unknown option %s\n", opt);
+				usage(stderr);
+				return 2;
+			}
+			memcpy(name, opt, eq - opt);
+			name[eq - opt] = 0;
+			opt = name;
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
 			fprintf(stderr, "ainic-fabric: %s needs a value\n", opt);
 			return 2;
 		}
-		i++;
 		if (!strcmp(opt, "--dir")) {
 			fab.dir = val;
 		} else if (!strcmp(opt, "--ports")) {

@@ -18,7 +18,7 @@ int port_open(struct port *port, int index, const char *dir,
 	port->listen_fd = -1;
 	conn_init(&port->conn);
 	port->link_up = true;
-	port->eg.rate_mbps = cfg->rate_mbps;
+	wire_set_rate(&port->eg.wire, cfg->rate_mbps);
 	port->eg.buffer_bytes = cfg->buffer_kb * 1024;
 	direction_add_stage(&port->rx, &link_stage);
 	direction_add_stage(&port->tx, &link_stage);

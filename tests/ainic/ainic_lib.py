@@ -39,6 +39,17 @@ def expected_nics():
     return nics
 
 
+def need_bound(devs):
+    """Fail unless every ainic NIC vm-run made is in DEVS (a list of
+    devices the code under test reported); skip outside a vm-run VM."""
+    want = expected_nics()
+    if not want:
+        raise KsftSkipEx("no ainic NICs listed in AINIC_NICS (not a vm-run VM)")
+    if len(devs) != len(want):
+        raise KsftFailEx(f"vm-run made {len(want)} ainic NICs, {len(devs)} reported")
+    return devs
+
+
 def nicctl(*args, check=True, user=None):
     """Run nicctl; return the CompletedProcess (text)."""
     argv = ["nicctl", *args]

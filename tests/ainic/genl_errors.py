@@ -8,7 +8,7 @@ project's spec, an oracle independent of nicctl."""
 import errno
 
 from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_ne, ksft_true,
-                       ksft_in, KsftSkipEx, NlError, ainic_family, nicctl)
+                       ksft_in, need_bound, NlError, ainic_family, nicctl)
 
 UNKNOWN_INDEX = 4000
 
@@ -25,9 +25,7 @@ def _expect_error(fn, err, what):
 
 
 def _indices(ynl):
-    devs = ynl.dump("dev-get", {})
-    if not devs:
-        raise KsftSkipEx("no ainic device bound")
+    devs = need_bound(ynl.dump("dev-get", {}))
     return [d["index"] for d in devs]
 
 

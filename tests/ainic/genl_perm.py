@@ -13,7 +13,7 @@ import sys
 import yaml
 
 from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_ne, ksft_true,
-                       ksft_in, KsftSkipEx, SPEC, ainic_family, nicctl)
+                       ksft_in, need_bound, SPEC, ainic_family, nicctl)
 
 NOBODY = 65534
 
@@ -49,9 +49,7 @@ def _ops():
 
 
 def _index():
-    devs = ainic_family().dump("dev-get", {})
-    if not devs:
-        raise KsftSkipEx("no ainic device bound")
+    devs = need_bound(ainic_family().dump("dev-get", {}))
     return devs[0]["index"]
 
 

@@ -58,6 +58,7 @@ OK, ENOENT, EFAULT, EBUSY, EEXIST, EINVAL, ERANGE, EOPNOTSUPP = \
     0, 2, 14, 16, 17, 22, 34, 95
 
 TXD_SOP, TXD_EOP, TXD_CSUM, TXD_TSO, TXD_TSO_IPV6 = 1, 2, 4, 8, 16
+TSO_MIN_MSS = 88
 
 PAGE = 4096
 OUTSIDE_RAM = 0x7f0000000000        # far above any test VM's memory
@@ -1081,8 +1082,10 @@ def link_reentrancy(dev, mem, log, port):
 
 
 def sc_tso_spin(dev, mem, log):
-    """TSO frames of 64 KiB with mss 1 fill a ring: the device must not
-    hold QEMU for long (each doorbell does bounded work)."""
+    """TSO frames of 64 KiB with the smallest mss the device takes (88,
+    745 segments each) fill a ring: the device must not hold QEMU for long
+    (bounded work per doorbell, inside a frame too) and still cut and
+    complete every frame; mss 1 is refused at once."""
     q = DataQ(dev, mem)
     d = dev
     payload = 65535 - 54
@@ -1097,7 +1100,8 @@ def sc_tso_spin(dev, mem, log):
         left -= ln
         fl = (TXD_SOP | TXD_CSUM | TXD_TSO if i == 0 else 0) | \
              (TXD_EOP if left == 0 else 0)
-        descs.append((mem.phys(p), ln, fl, len(pages), 34, 16, 1, 54))
+        descs.append((mem.phys(p), ln, fl, len(pages), 34, 16, TSO_MIN_MSS,
+                      54))
         if left == 0:
             break
     n = len(descs)
@@ -1109,10 +1113,10 @@ def sc_tso_spin(dev, mem, log):
             q.tx_prod = (q.tx_prod + 1) % q.n
     d.wr(db(0, 0), q.tx_prod)
     dt = time.monotonic() - t0
-    msg("%d TSO frames of %d bytes, mss 1: doorbell returned after %.2f s"
-        % (frames, 54 + payload, dt))
-    check(dt < 10, "doorbell of mss-1 TSO frames returns within 10 s (%.1f)"
-          % dt)
+    msg("%d TSO frames of %d bytes, mss %d: doorbell returned after %.2f s"
+        % (frames, 54 + payload, TSO_MIN_MSS, dt))
+    check(dt < 10, "doorbell of mss-%d TSO frames returns within 10 s (%.1f)"
+          % (TSO_MIN_MSS, dt))
     deadline = time.monotonic() + 120
     got = []
     while len(got) < frames and time.monotonic() < deadline:
@@ -1121,8 +1125,15 @@ def sc_tso_spin(dev, mem, log):
     msg("%d of %d frames completed after %.1f s: statuses %s" %
         (len(got), frames, time.monotonic() - t0,
          sorted(set(c[0] for c in got))))
+    check(len(got) == frames and all(c[0] == OK for c in got),
+          "every mss-%d TSO frame completed with status 0" % TSO_MIN_MSS)
+    # Below the minimum: refused (EINVAL) without a segment
+    descs[0] = descs[0][:6] + (1,) + descs[0][7:]
+    cqes = q.post(descs)
+    check(len(cqes) == 1 and cqes[0][0] == EINVAL,
+          "a TSO frame of mss 1 is refused with EINVAL (%s)" % cqes)
     d.reset()
-    d.alive("after mss-1 TSO")
+    d.alive("after min-mss TSO")
 
 
 def sc_reset_under_load(dev, mem, log):
@@ -1139,7 +1150,7 @@ def sc_reset_under_load(dev, mem, log):
         for k in range(q.n - 1):
             if k % 8 == 0:
                 q.txd(k, mem.phys(9), len(big), TXD_SOP | TXD_EOP | TXD_CSUM |
-                      TXD_TSO, 1, 34, 16, 1 + i % 7, 54)
+                      TXD_TSO, 1, 34, 16, TSO_MIN_MSS + i % 7, 54)
             else:
                 q.txd(k, mem.phys(8), 60, TXD_SOP | TXD_EOP)
         d.wr(db(0, 0), q.n - 1)

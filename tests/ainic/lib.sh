@@ -14,6 +14,50 @@ ainic_pci_count() {
 		xargs -r -n1 dirname | xargs -r -I{} grep -lx '0x1af4' {}/vendor | wc -l
 }
 
+# Number of ainic NICs vm-run gave this VM (its configuration, not what
+# the driver found).
+ainic_expected_count() {
+	local n=0 entry
+	IFS=';' read -ra entries <<<"${AINIC_NICS:-}"
+	for entry in "${entries[@]}"; do
+		[ -z "${entry// /}" ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# ainic_need_bound: fail the test unless every ainic NIC vm-run made is
+# bound (a test run outside vm-run, with no NICs listed, is skipped).
+ainic_need_bound() {
+	local want
+	want=$(ainic_expected_count)
+	if [ "$want" -eq 0 ]; then
+		ktap_skip_all "no ainic NICs listed in AINIC_NICS (not a vm-run VM)"
+		exit "$KSFT_SKIP"
+	fi
+	[ "$(ainic_bound_count)" -eq "$want" ] ||
+		ktap_exit_fail_msg "vm-run made $want ainic NICs, $(ainic_bound_count) are bound"
+}
+
+# ainic_qom_get NIC PROPERTY: a property of NIC (0, 1, ...) as QEMU was
+# configured, read from QEMU itself (scripts/vm/nicfault's QMP channel).
+ainic_qom_get() {
+	nicfault qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/ainic$1\", \"property\": \"$2\"}}"
+}
+
+# ainic_nic_of_bdf BDF: the vm-run NIC number (0, 1, ...: QEMU id ainicN)
+# of the bound device BDF, matched by its netdev's MAC in AINIC_NICS.
+ainic_nic_of_bdf() {
+	local mac i=0 entry
+	mac=$(cat /sys/bus/pci/devices/"$1"/net/*/address 2>/dev/null | head -1)
+	IFS=';' read -ra entries <<<"${AINIC_NICS:-}"
+	for entry in "${entries[@]}"; do
+		[ -n "${entry// /}" ] || continue
+		[ "${entry%% *}" = "$mac" ] && { echo "$i"; return 0; }
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # Number of devices the driver is bound to.
 ainic_bound_count() {
 	ls -d /sys/bus/pci/drivers/ainic/0000:* 2>/dev/null | wc -l

@@ -47,20 +47,45 @@ blast() {
 	pg kpktgend_0 "rem_device_all"
 }
 
+# The fabric is the witness of what crossed: the port of the NIC under
+# test (what it sent) and the remote's port (what the remote was given,
+# and what the switch dropped on the way).
+lport=$(echo "$AINIC_NICS" | cut -d';' -f1 | awk '{ print $4 }')
+rport=$(echo "$AINIC_NICS" | cut -d';' -f2 | awk '{ print $4 }')
+fab() {
+	fabricctl json show "$1" | head -1 |
+		jq -r "if \"$2\" == \"drops\" then ([.tx.drops[]] | add) else .$2.packets end"
+}
+rx_lost() {
+	ip netns exec "$REMOTE_ARGS" ip -j -s link show dev "$rif" |
+		jq -r '.[0].stats64.rx | .dropped + .missed + .errors'
+}
+SLACK_PKTS=20	# background IPv6 ND/MLD during a run
+
 ping -q -c 1 -W 5 "$REMOTE_V4" >/dev/null
 blast 0 20000 >/dev/null		# warm up caches and page pools
 sleep 1
+# Caches dropped before both readings, so only what the driver kept counts.
+echo 3 >/proc/sys/vm/drop_caches
+sleep 1
 slab0=$(slab_kb)
 for ((q = 0; q < queues; q++)); do
-	rx0=$(rx_packets)
+	rx0=$(rx_packets) lost0=$(rx_lost)
+	w0=$(fab "$lport" rx) g0=$(fab "$rport" tx) d0=$(fab "$rport" drops)
 	sent=$(blast "$q" "$PKTS")
 	sleep 1
-	rx=$(( $(rx_packets) - rx0 ))
-	ktap_print_msg "queue $q: sent $sent, remote received $rx"
-	# The receiver may drop what it cannot keep up with; that is not
-	# what this test is about, but nothing arriving would be.
-	[ "$sent" = "$PKTS" ] && [ "$rx" -gt 0 ]
-	ktap_expect "TX queue $q: $PKTS packets sent, traffic received" $?
+	rx=$(( $(rx_packets) - rx0 )) lost=$(( $(rx_lost) - lost0 ))
+	wire=$(( $(fab "$lport" rx) - w0 ))
+	given=$(( $(fab "$rport" tx) - g0 )) dropped=$(( $(fab "$rport" drops) - d0 ))
+	ktap_print_msg "queue $q: pktgen sent $sent; fabric took $wire, gave the remote $given, dropped $dropped; remote received $rx, lost $lost"
+	# Every packet is accounted for: the NIC put each on the wire, the
+	# switch delivered or dropped (and counted) each, and the remote NIC
+	# received or counted each it was given.
+	[ "$sent" = "$PKTS" ] &&
+		[ "$wire" -ge "$PKTS" ] && [ "$wire" -le $((PKTS + SLACK_PKTS)) ] &&
+		[ $((given + dropped)) -ge "$PKTS" ] && [ $((given + dropped)) -le $((wire + SLACK_PKTS)) ] &&
+		[ $((rx + lost)) -ge $((given - SLACK_PKTS)) ] && [ $((rx + lost)) -le $((given + SLACK_PKTS)) ]
+	ktap_expect "TX queue $q: $PKTS packets sent, each one received or counted as dropped" $?
 done
 echo 3 >/proc/sys/vm/drop_caches
 sleep 1

@@ -73,7 +73,7 @@ static void fake_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
     Env *e = opaque;
 
     (void)a, (void)b, (void)c, (void)d;
-    if (ev <= AINIC_TRACE_RX_HOLD) {
+    if (ev < AINIC_TRACE_NR) {
         e->traces[ev]++;
     }
 }
@@ -89,7 +89,7 @@ static AinicTimer *fake_timer_new(void *opaque, AinicTimerCb *cb,
     Env *e = opaque;
     struct fake_timer *t;
 
-    if (e->ntimers == AINIC_MAX_VECTORS) {
+    if (e->ntimers == AINIC_CORE_TIMERS) {
         return NULL;
     }
     t = &e->timers[e->ntimers++];

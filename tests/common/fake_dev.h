@@ -52,10 +52,10 @@ typedef struct Env {
     unsigned irq_total;
     unsigned guest_errors;
     char last_error[256];
-    unsigned traces[AINIC_TRACE_RX_HOLD + 1];
+    unsigned traces[AINIC_TRACE_NR];
 
     uint64_t now;
-    struct fake_timer timers[AINIC_MAX_VECTORS];
+    struct fake_timer timers[AINIC_CORE_TIMERS];
     unsigned ntimers;
 
     /* Driver-side ring state */

@@ -11,7 +11,9 @@
  * Invariants: every CQE is well formed, names the driver's next buffer and
  * holds at most buf_size bytes, filling every buffer but a frame's last
  * (EOP); the device never has more CQEs outstanding than the CQ holds; a
- * frame the core refuses leaves can_receive() false until room appears.
+ * frame the core refuses leaves can_receive() false until room appears;
+ * every frame taken is delivered, dropped or waiting in a bounded RX
+ * backlog, once.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -31,6 +33,7 @@ typedef struct RxState {
     uint32_t unreleased[TEST_QPS];  /* CQEs reaped since DB_RXCQ */
     uint8_t held[FUZZ_RX_MAX_LEN + 74];
     size_t held_len;                /* 0: nothing held */
+    uint64_t taken;                 /* frames receive() took */
 } RxState;
 
 static void mkrxq(Env *e, RxState *s, uint16_t qp)
@@ -108,25 +111,55 @@ static void check_delivery(Env *e, uint16_t qp, uint32_t from,
     }
 }
 
+/*
+ * Every frame the core took is delivered, dropped, malformed or waiting in
+ * an RX backlog; draining a backlog moves frames between those, so the sum
+ * grows by exactly one per frame taken.
+ */
+static uint64_t accounted(const Env *e)
+{
+    const AinicStats *st = &e->core->stats;
+    uint64_t n = st->rx_packets + st->rx_dropped + st->rx_errors;
+    uint32_t bytes = 0;
+    unsigned qp;
+
+    for (qp = 0; qp < AINIC_MAX_QPS; qp++) {
+        const AinicRxBacklog *b = &e->core->rxb[qp];
+        unsigned i;
+
+        if (b->count > AINIC_RX_BACKLOG) {
+            fuzz_fail("RXQ %u: backlog of %u frames", qp, b->count);
+        }
+        for (i = 0; i < b->count; i++) {
+            bytes += b->len[(b->head + i) % AINIC_RX_BACKLOG];
+        }
+        n += b->count;
+    }
+    if (bytes != e->core->rxb_bytes || bytes > AINIC_RX_BACKLOG_BYTES) {
+        fuzz_fail("backlogs hold %u bytes, the core counts %u", bytes,
+                  e->core->rxb_bytes);
+    }
+    return n;
+}
+
 /* Offer a frame as QEMU does; one the core refuses is held */
 static void offer(Env *e, RxState *s, const uint8_t *pkt, size_t len)
 {
     uint32_t prod[TEST_QPS];
     unsigned qp;
-
-    const AinicStats *st = &e->core->stats;
-    uint64_t counted = st->rx_packets + st->rx_dropped + st->rx_errors;
+    uint64_t counted = accounted(e), now;
     bool taken;
 
     for (qp = 0; qp < s->nqp; qp++) {
         prod[qp] = e->core->cq[2 * qp + 1].prod;
     }
     taken = ainic_core_receive(e->core, pkt, len);
-    /* A frame taken is counted once: delivered, dropped or malformed */
-    if (st->rx_packets + st->rx_dropped + st->rx_errors != counted + taken) {
+    /* A frame taken is counted once: delivered, dropped, malformed, waiting */
+    now = accounted(e);
+    if (now != counted + taken) {
         fuzz_fail("receive() %s a frame of %zu bytes and counted %llu",
-                  taken ? "took" : "held", len, (unsigned long long)
-                  (st->rx_packets + st->rx_dropped + st->rx_errors - counted));
+                  taken ? "took" : "held", len,
+                  (unsigned long long)(now - counted));
     }
     for (qp = 0; qp < s->nqp; qp++) {
         if (e->core->cq[2 * qp + 1].prod != prod[qp]) {
@@ -137,6 +170,7 @@ static void offer(Env *e, RxState *s, const uint8_t *pkt, size_t len)
         }
     }
     if (taken) {
+        s->taken++;
         return;
     }
     if (ainic_core_can_receive(e->core)) {
@@ -314,6 +348,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_reap_admin(&e);
             break;
         }
+        }
+        /* Backlogs drain on doorbells: no frame lost or made up there */
+        if (accounted(&e) != s->taken) {
+            fuzz_fail("%llu frames taken, %llu accounted for",
+                      (unsigned long long)s->taken,
+                      (unsigned long long)accounted(&e));
         }
     }
     fuzz_debug(&e, "fuzz_rx");

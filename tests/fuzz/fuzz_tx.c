@@ -23,9 +23,9 @@
 #define TXQ_N   64
 /*
  * The core bounds its work per call (frames and segments), not per input:
- * an input that keeps rescheduling TSO frames of a 1-byte mss would make
- * 65535 segments per call and run past -timeout doing only what it asked.
- * Stop an input after this many frames on the wire instead.
+ * an input that keeps rescheduling 64 KiB TSO frames of the smallest mss
+ * would run past -timeout doing only what it asked. Stop an input after
+ * this many frames on the wire instead.
  */
 #define MAX_WIRE_FRAMES 65536
 

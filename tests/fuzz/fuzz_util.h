@@ -84,6 +84,7 @@ enum {
     RA_POKE,            /* u32 offset (mod MEM_SIZE), u8 len, bytes: guest RAM */
     RA_LINK,            /* u8: bit 0 link up */
     RA_TX_PROCESS,      /* u8 qp: ainic_core_tx_process + tx_resume */
+    RA_FAULT,           /* u8 len (mod 72), bytes: an x-fault value */
     RA_NOPS
 };
 

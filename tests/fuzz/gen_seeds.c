@@ -173,6 +173,31 @@ static void seeds_regs_admin(void)
     ra_rd(&o, AINIC_REG_DEV_ERROR);
     fout_u8(&o, RA_REAP);
     save("fuzz_regs_admin", "reset-fatal", &o);
+
+    /* Each fault kind armed (x-fault), then the events it acts on */
+    memset(&o, 0, sizeof(o));
+    {
+        static const char *const specs[] = {
+            "admin-drop:1:exec", "admin-status", "admin-late::5",
+            "tx-wrong-desc:2", "rx-corrupt:1:index", "rx-short:3",
+            "irq-storm:3:10", "fatal", "off", "admin-late:1:bogus",
+        };
+        unsigned i;
+
+        for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+            fout_u8(&o, RA_FAULT);
+            fout_u8(&o, strlen(specs[i]));
+            fout_bytes(&o, specs[i], strlen(specs[i]));
+            if (i < 3) {
+                ra_admin(&o, mkcmd(AINIC_OP_NOP));
+            }
+        }
+    }
+    fout_u8(&o, RA_TIME);
+    fout_u32(&o, 10000000);
+    fout_u8(&o, RA_TIMERS);
+    fout_u8(&o, RA_REAP);
+    save("fuzz_regs_admin", "faults", &o);
 }
 
 /* ---- fuzz_tx ---------------------------------------------------------- */

@@ -73,11 +73,11 @@ TEST(init_rejects_bad_config)
     cfg.max_qps = AINIC_MAX_QPS;
     ASSERT_EQ(0, ainic_core_init(&core, &cfg, &fake_ops, &e));
     ASSERT_EQ((uint32_t)AINIC_MAX_VECTORS, rd(&e, AINIC_REG_NUM_VECTORS));
-    /* One moderation timer per queue vector, all released at fini */
-    ASSERT_EQ((unsigned)AINIC_MAX_QPS, e.ntimers);
+    /* A moderation timer per queue vector, admin-late and irq-storm */
+    ASSERT_EQ((unsigned)AINIC_CORE_TIMERS, e.ntimers);
     ainic_core_fini(&core);
     ASSERT_TRUE(e.timers[0].freed);
-    ASSERT_TRUE(e.timers[AINIC_MAX_QPS - 1].freed);
+    ASSERT_TRUE(e.timers[AINIC_CORE_TIMERS - 1].freed);
 }
 
 TEST_F(dev, power_on_registers)
@@ -1682,13 +1682,14 @@ TEST_F(dp, rx_multi_buffer)
                            ref_sum(0, f + 34, len - 34)));
     wl = encap(e, w, f, len);
     rx_post(e, 0, 2);
-    ASSERT_FALSE(ainic_core_receive(e->core, w, wl));  /* needs 3 */
-    ASSERT_FALSE(ainic_core_can_receive(e->core));
-    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
-    rx_post(e, 0, 1);
-    ASSERT_EQ(1u, e->rx_ready);
-    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    /* Needs 3 buffers: it waits in the queue's backlog */
     ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_EQ(1u, e->core->rxb[0].count);
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    rx_post(e, 0, 1);                   /* the third: delivered now */
+    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(1u, e->core->qp_stats[0].rx_backlogged);
     for (i = 0; i < 3; i++) {
         uint32_t n = i < 2 ? RX_BUF : len - 2 * RX_BUF;
 
@@ -1702,6 +1703,17 @@ TEST_F(dp, rx_multi_buffer)
     ASSERT_FALSE(reap_cqe(e, 1, &cqe));
 }
 
+/* Offer a frame n times; the number the core took */
+static unsigned offer_n(Env *e, const uint8_t *w, size_t wl, unsigned n)
+{
+    unsigned i, took = 0;
+
+    for (i = 0; i < n; i++) {
+        took += ainic_core_receive(e->core, w, wl);
+    }
+    return took;
+}
+
 TEST_F(dp, rx_backpressure_and_cq_colour)
 {
     Env *e = &self->e;
@@ -1710,20 +1722,28 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
     struct ainic_cqe cqe;
     unsigned i, got = 0;
 
-    /* No buffers: hold */
+    /* No buffers: the backlog takes AINIC_RX_BACKLOG, then the port holds */
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG,
+              offer_n(e, w, wl, AINIC_RX_BACKLOG));
     ASSERT_FALSE(ainic_core_can_receive(e->core));
     ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
     ASSERT_FALSE(ainic_core_can_receive(e->core));
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    /* 63 buffers: the backlog goes first, then the held frame and more */
     rx_post(e, 0, 63);
     ASSERT_EQ(1u, e->rx_ready);
-    for (i = 0; i < 63; i++) {
-        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
-    }
-    /* Out of buffers again */
+    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->cq[1].prod);
+    ASSERT_EQ(63u - AINIC_RX_BACKLOG, offer_n(e, w, wl, 63 - AINIC_RX_BACKLOG));
+    /* Out of buffers again: backlog, then hold */
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG,
+              offer_n(e, w, wl, AINIC_RX_BACKLOG));
     ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
+    /* Buffers, but the CQ is full (63 entries not returned) */
     rx_post(e, 0, 10);
     ASSERT_EQ(2u, e->rx_ready);
-    /* Buffers, but the CQ is full (63 entries not returned) */
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rxb[0].count);
     ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
     ASSERT_EQ(2u, e->rx_ready);
     while (reap_cqe(e, 1, &cqe)) {
@@ -1731,11 +1751,11 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
         got++;
     }
     ASSERT_EQ(63u, got);
+    /* CQ slots back: the backlog fills 8 of the 10 buffers */
     cq_release(e, 1);
     ASSERT_EQ(3u, e->rx_ready);
-    for (i = 0; i < 10; i++) {
-        ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
-    }
+    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(2u, offer_n(e, w, wl, 2));
     /* Entry 63 has colour 1, the wrapped ones colour 0 */
     for (i = 0; i < 10; i++) {
         ASSERT_TRUE(reap_cqe(e, 1, &cqe));
@@ -1743,6 +1763,9 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
         ASSERT_EQ((63 + i) & 63, le16toh(cqe.desc_index));
     }
     ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    /* One queue: every frame waited or went through, none dropped */
+    ASSERT_EQ(0u, e->core->qp_stats[0].rx_backlog_drops);
+    ASSERT_EQ(0u, e->core->stats.rx_dropped);
 }
 
 TEST_F(dp, rx_malformed_dropped)
@@ -1849,10 +1872,14 @@ TEST_F(dp, rx_held_frame_released_by_reset)
     uint8_t f[200], w[300];
     size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
 
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG,
+              offer_n(e, w, wl, AINIC_RX_BACKLOG));
     ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
     ASSERT_EQ(0u, e->rx_ready);
     wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
     ASSERT_EQ(1u, e->rx_ready);
+    ASSERT_EQ(0u, e->core->rxb[0].count);      /* the backlog went too */
+    ASSERT_EQ(0u, e->core->rxb_bytes);
     ASSERT_TRUE(ainic_core_can_receive(e->core));
     ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
 }
@@ -1964,29 +1991,67 @@ TEST_F(up, refusals_are_logged)
     ASSERT_EQ(errs + 4, e->guest_errors);
 }
 
-/* TSO frames of many tiny segments: each call stops after ~1024 segments */
-TEST_F(dp, tx_segment_budget_reschedules)
+/*
+ * Two 64 KiB TSO frames of mss 88 (745 segments each): a call sends at most
+ * AINIC_TX_SEG_BUDGET segments, stopping inside the second frame, and the
+ * next call resumes it where it stopped.
+ */
+static struct {
+    uint32_t next_seq;
+    uint16_t next_id;
+    unsigned bad, starts;
+} tso_seen;
+
+/* Segments of frames of mk_tcp4() (seq 1000, IP id 0x1234), in order */
+static void tso_check_send(Env *e, const void *buf, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)buf + 74;
+
+    (void)e;
+    if (len >= 74 + 54 && rd32(s + 38) == 1000 && rd16(s + 18) == 0x1234) {
+        tso_seen.next_seq = 1000;       /* a frame's first segment */
+        tso_seen.next_id = 0x1234;
+        tso_seen.starts++;
+    }
+    if (len < 74 + 54 || rd32(s + 38) != tso_seen.next_seq ||
+        rd16(s + 18) != tso_seen.next_id ||
+        !l4_csum_valid(s, 14, 34, false, 6, len - 74 - 34)) {
+        tso_seen.bad++;
+    }
+    tso_seen.next_seq += len - 74 - 54;
+    tso_seen.next_id++;
+}
+
+TEST_F(dp, tx_tso_bounded_per_call_and_resumes)
 {
     Env *e = &self->e;
-    uint8_t *f = malloc(4000);
-    size_t len;
-    unsigned i;
+    uint8_t *f = malloc(70000);
+    size_t payload = 65535 - 54, len;
+    unsigned per = (payload + 87) / 88, i;
 
     ASSERT_NE(NULL, f);
-    len = mk_tcp4(f, 1500, 1, 2, 0x18);
-    for (i = 0; i < 3; i++) {
+    len = mk_tcp4(f, payload, 1, 2, 0x18);
+    for (i = 0; i < 2; i++) {
         tx_post(e, 0, f, len, (TxOpts){
             .flags = AINIC_TXD_F_CSUM | AINIC_TXD_F_TSO,
-            .cs = 34, .co = 16, .mss = 2, .hdr = 54 });
+            .cs = 34, .co = 16, .mss = 88, .hdr = 54, .frags = 16 });
     }
+    memset(&tso_seen, 0, sizeof(tso_seen));
+    e->on_send = tso_check_send;
     tx_ring(e, 0);
-    /* 750 segments per frame: the second frame passes the budget */
-    ASSERT_EQ(1500u, e->nwire);
+    ASSERT_EQ((unsigned)AINIC_TX_SEG_BUDGET, e->nwire);
     ASSERT_EQ(1u, e->sched_tx[0]);
-    ASSERT_EQ(2u, e->core->cq[0].prod);
+    ASSERT_EQ(1u, e->core->cq[0].prod);         /* the first completed */
+    ASSERT_TRUE(e->core->txq[0].tso.active);
+    ASSERT_EQ(AINIC_TX_SEG_BUDGET - per, e->core->txq[0].tso.seg);
+    ASSERT_GE(e->traces[AINIC_TRACE_TSO_PAUSE], 1u);
+    /* The second frame's segments go on exactly where they stopped */
     ainic_core_tx_process(e->core, 0);
-    ASSERT_EQ(2250u, e->nwire);
-    ASSERT_EQ(3u, e->core->cq[0].prod);
+    ASSERT_EQ(2 * per, e->nwire);
+    ASSERT_EQ(2u, tso_seen.starts);
+    ASSERT_EQ(2u, e->core->cq[0].prod);
+    ASSERT_FALSE(e->core->txq[0].tso.active);
+    ASSERT_EQ(0u, tso_seen.bad);
     ASSERT_EQ(0u, e->guest_errors);
     free(f);
 }
@@ -1996,11 +2061,24 @@ TEST_F(dp, tx_segment_budget_reschedules)
  * offered: posting buffers (or a reset) must still call rx_ready, else the
  * held frames and the backend behind them wait forever.
  */
+/* Fill queue 0's backlog (no buffers posted): can_receive() turns false */
+static void fill_backlog(Env *e)
+{
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+
+    if (offer_n(e, w, wl, AINIC_RX_BACKLOG) != AINIC_RX_BACKLOG) {
+        abort();
+    }
+}
+
 TEST_F(dp, can_receive_false_then_room_calls_rx_ready)
 {
     Env *e = &self->e;
     unsigned before = e->rx_ready;
 
+    ASSERT_TRUE(ainic_core_can_receive(e->core));  /* backlog room */
+    fill_backlog(e);
     ASSERT_FALSE(ainic_core_can_receive(e->core));
     rx_post(e, 0, 4);
     ASSERT_EQ(before + 1, e->rx_ready);
@@ -2012,6 +2090,7 @@ TEST_F(dp, can_receive_false_then_reset_calls_rx_ready)
     Env *e = &self->e;
     unsigned before = e->rx_ready;
 
+    fill_backlog(e);
     ASSERT_FALSE(ainic_core_can_receive(e->core));
     wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
     ASSERT_EQ(before + 1, e->rx_ready);
@@ -2039,6 +2118,654 @@ TEST_F(up, producer_never_moves_back)
     wr(e, AINIC_REG_DB_RXQ(0), 0);          /* back to the consumer */
     ASSERT_EQ(40u, rd(e, AINIC_REG_DB_RXQ(0)));
     ASSERT_EQ(errs + 2, e->guest_errors);
+}
+
+/* ---- TSO: what Linux never sends is refused; a busy wire pauses it ---- */
+
+/* Post one TSO frame on TXQ 0 and return its CQE status (-1: no CQE) */
+static int tso_status(Env *e, const uint8_t *f, size_t len, bool v6,
+                      uint16_t cs, uint16_t mss, uint16_t hdr)
+{
+    struct ainic_cqe cqe;
+
+    tx_post(e, 0, f, len, (TxOpts){
+        .flags = AINIC_TXD_F_CSUM | AINIC_TXD_F_TSO |
+                 (v6 ? AINIC_TXD_F_TSO_IPV6 : 0),
+        .cs = cs, .co = 16, .mss = mss, .hdr = hdr });
+    tx_ring(e, 0);
+    if (!reap_cqe(e, 0, &cqe)) {
+        return -1;
+    }
+    cq_release(e, 0);
+    return cqe.status;
+}
+
+TEST_F(dp, tx_tso_refuses_what_linux_never_sends)
+{
+    Env *e = &self->e;
+    uint8_t f[1200];
+    size_t len = mk_tcp4(f, 1000, 1, 2, 0x18);
+    unsigned errs;
+
+    /* mss below AINIC_TSO_MIN_MSS; the minimum itself is fine */
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 34, 87, 54));
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_EQ(0, tso_status(e, f, len, false, 34, AINIC_TSO_MIN_MSS, 54));
+    ASSERT_EQ((1000u + 87) / 88, e->nwire);
+    e->nwire = 0;
+    errs = e->guest_errors;
+    /* csum_start not at the end of the IPv4 header */
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 30, 500, 50));
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 38, 500, 58));
+    /* A TCP header beyond 60 bytes, or not the one doff says */
+    f[34 + 12] = 0xf0;
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 34, 500,
+                                           34 + 64));
+    ASSERT_EQ(0, tso_status(e, f, len, false, 34, 500, 34 + 60));
+    e->nwire = 0;
+    f[34 + 12] = 6 << 4;
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 34, 500, 54));
+    f[34 + 12] = 5 << 4;
+    /* Not TCP */
+    f[14 + 9] = 17;
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, false, 34, 500, 54));
+    /* IPv6: csum_start past an extension header, next header not TCP */
+    len = mk_tcp6(f, 1000, 0x18);
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, true, 62, 500, 82));
+    f[14 + 6] = 0;
+    ASSERT_EQ(AINIC_STS_EINVAL, tso_status(e, f, len, true, 54, 500, 74));
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_EQ(errs + 7, e->guest_errors);
+    ASSERT_EQ(0, strncmp(e->last_error, "TSO: ", 5));
+}
+
+TEST_F(dp, tx_tso_waits_for_a_busy_wire_per_segment)
+{
+    Env *e = &self->e;
+    uint8_t f[4200];
+    size_t len = mk_tcp4(f, 4000, 1, 2, 0x18);
+    struct ainic_cqe cqe;
+
+    e->send_busy = true;
+    tx_post(e, 0, f, len, (TxOpts){ .flags = AINIC_TXD_F_CSUM |
+                                    AINIC_TXD_F_TSO, .cs = 34, .co = 16,
+                                    .mss = 1460, .hdr = 54 });
+    tx_ring(e, 0);
+    /* The peer queued the first segment: nothing more until it is sent */
+    ASSERT_EQ(1u, e->nwire);
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    tx_ring(e, 0);
+    ASSERT_EQ(1u, e->nwire);
+    ainic_core_tx_resume(e->core);          /* still busy: one more */
+    ASSERT_EQ(2u, e->nwire);
+    ASSERT_FALSE(reap_cqe(e, 0, &cqe));
+    e->send_busy = false;
+    ainic_core_tx_resume(e->core);
+    ASSERT_EQ(3u, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(len, le32toh(cqe.len));
+    ASSERT_EQ((uint32_t)(1000 + 2 * 1460), rd32(wire(e, 2) + 74 + 38));
+}
+
+/* Queue 0's second 64 KiB frame paused by the budget; the tail of it */
+static void tso_pause_two_frames(struct __test_metadata *_metadata, Env *e,
+                                 uint8_t *f)
+{
+    size_t len = mk_tcp4(f, 65535 - 54, 1, 2, 0x18);
+    unsigned i;
+
+    for (i = 0; i < 2; i++) {
+        tx_post(e, 0, f, len, (TxOpts){
+            .flags = AINIC_TXD_F_CSUM | AINIC_TXD_F_TSO,
+            .cs = 34, .co = 16, .mss = 88, .hdr = 54, .frags = 16 });
+    }
+    memset(&tso_seen, 0, sizeof(tso_seen));
+    e->on_send = tso_check_send;
+    tx_ring(e, 0);
+    ASSERT_TRUE(e->core->txq[0].tso.active);
+    ASSERT_EQ(1u, e->core->cq[0].prod);
+    /* TXQ 1 sends a plain frame through the same gather buffer */
+    mkqp(e, 1);
+    len = mk_udp4(f + 66000, 100, 7, 8);
+    e->on_send = NULL;
+    tx_post(e, 1, f + 66000, len, (TxOpts){ 0 });
+    tx_ring(e, 1);
+    e->on_send = tso_check_send;
+    ASSERT_EQ(1u, e->core->cq[2].prod);
+    ASSERT_EQ(1, e->core->tx_buf_owner);
+}
+
+TEST_F(dp, tx_tso_gathers_again_after_another_queue)
+{
+    Env *e = &self->e;
+    uint8_t *f = malloc(70000);
+    struct ainic_cqe cqe;
+
+    ASSERT_NE(NULL, f);
+    tso_pause_two_frames(_metadata, e, f);
+    ainic_core_tx_process(e->core, 0);
+    ASSERT_FALSE(e->core->txq[0].tso.active);
+    ASSERT_EQ(2u, tso_seen.starts);
+    ASSERT_EQ(0u, tso_seen.bad);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(0, cqe.status);
+    ASSERT_EQ(31, le16toh(cqe.desc_index));
+    ASSERT_EQ(0u, e->guest_errors);
+    free(f);
+}
+
+TEST_F(dp, tx_tso_frame_changed_under_the_device_fails)
+{
+    Env *e = &self->e;
+    uint8_t *f = malloc(70000);
+    struct ainic_cqe cqe;
+    unsigned sent;
+
+    ASSERT_NE(NULL, f);
+    tso_pause_two_frames(_metadata, e, f);
+    /* The driver rewrites the paused frame's SOP descriptor: mss 100 */
+    write_txd(e, 0, 16, TXDATA_GPA + ((65535 + 63) & ~63ul), 4096,
+              AINIC_TXD_F_SOP | AINIC_TXD_F_CSUM | AINIC_TXD_F_TSO, 16, 34,
+              16, 100, 54);
+    sent = e->nwire;
+    ainic_core_tx_process(e->core, 0);
+    ASSERT_EQ(sent, e->nwire);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(AINIC_STS_EINVAL, cqe.status);
+    ASSERT_EQ(31, le16toh(cqe.desc_index));
+    ASSERT_NE(NULL, strstr(e->last_error, "changed"));
+    ASSERT_FALSE(e->core->txq[0].tso.active);
+    free(f);
+}
+
+/* ---- RX: one starved queue does not stop the others (§7.3) ---------- */
+
+#define FLOWS   10
+
+/* Encapsulated UDP frames that steer to RXQ 0 and to RXQ 1 of 2 */
+typedef struct Flows {
+    uint8_t pkt[2][FLOWS][200];
+    size_t len[2][FLOWS];
+    uint16_t sport[2][FLOWS];
+} Flows;
+
+static int find_flows(Flows *fl)
+{
+    unsigned n[2] = { 0, 0 };
+    uint16_t sport;
+    Env d;
+    int ret = -1;
+
+    if (env_init_caps(&d, DP_CAPS)) {
+        goto out;
+    }
+    bring_up(&d, 16, 8);
+    ainic_core_set_link(d.core, true);
+    mkqp(&d, 0);
+    mkqp(&d, 1);
+    rx_post(&d, 0, 63);
+    rx_post(&d, 1, 63);
+    for (sport = 1000; sport < 1100 && (n[0] < FLOWS || n[1] < FLOWS);
+         sport++) {
+        uint8_t f[100], w[200];
+        struct ainic_cqe cqe;
+        size_t wl = encap(&d, w, f, mk_udp4(f, 30, sport, 7));
+        unsigned q, hit = 0;
+
+        if (!ainic_core_receive(d.core, w, wl)) {
+            goto out;
+        }
+        for (q = 0; q < 2; q++) {
+            if (reap_cqe(&d, 2 * q + 1, &cqe)) {
+                hit++;
+                if (n[q] < FLOWS) {
+                    memcpy(fl->pkt[q][n[q]], w, wl);
+                    fl->len[q][n[q]] = wl;
+                    fl->sport[q][n[q]++] = sport;
+                }
+            }
+            cq_release(&d, 2 * q + 1);
+        }
+        if (hit != 1) {
+            goto out;
+        }
+    }
+    ret = n[0] == FLOWS && n[1] == FLOWS ? 0 : -1;
+out:
+    env_fini(&d);
+    return ret;
+}
+
+TEST_F(dp, rx_starved_queue_does_not_stop_the_others)
+{
+    Env *e = &self->e;
+    Flows *fl = calloc(1, sizeof(*fl));
+    uint8_t st[512 + TEST_QPS * 16];
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_STATS_GET);
+    struct ainic_admin_comp comp;
+    struct ainic_qp_stats qs[TEST_QPS];
+    struct ainic_cqe cqe;
+    unsigned i;
+
+    ASSERT_NE(NULL, fl);
+    ASSERT_EQ(0, find_flows(fl));
+    mkqp(e, 1);
+    rx_post(e, 1, 20);          /* RXQ 0 gets no buffers */
+    for (i = 0; i < FLOWS; i++) {
+        ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[0][i],
+                                       fl->len[0][i]));
+        ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[1][i],
+                                       fl->len[1][i]));
+        /* RXQ 1 keeps receiving, in order */
+        ASSERT_TRUE(reap_cqe(e, 3, &cqe));
+        ASSERT_EQ(fl->sport[1][i], rd16(rx_buf(e, 1, le16toh(cqe.desc_index)) +
+                                        34));
+    }
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rxb[0].count);
+    ASSERT_EQ((uint64_t)AINIC_RX_BACKLOG, e->core->qp_stats[0].rx_backlogged);
+    ASSERT_EQ((uint64_t)(FLOWS - AINIC_RX_BACKLOG),
+              e->core->qp_stats[0].rx_backlog_drops);
+    ASSERT_GE(e->traces[AINIC_TRACE_RX_BACKLOG], (unsigned)AINIC_RX_BACKLOG);
+    /* Buffers for RXQ 0: the waiting frames arrive, oldest first */
+    rx_post(e, 0, 16);
+    for (i = 0; i < AINIC_RX_BACKLOG; i++) {
+        ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+        ASSERT_EQ(i, le16toh(cqe.desc_index));
+        ASSERT_EQ(fl->sport[0][i], rd16(rx_buf(e, 0, i) + 34));
+    }
+    ASSERT_FALSE(reap_cqe(e, 1, &cqe));
+    /* The driver reads the counters per queue pair with STATS_GET */
+    c.stats_get.buf_addr = htole64(BUF_GPA);
+    c.stats_get.buf_len = htole32(sizeof(st));
+    ASSERT_EQ(0, exec(e, &c, &comp));
+    ASSERT_EQ(sizeof(st), le32toh(comp.result));
+    memcpy(st, gpa(e, BUF_GPA), sizeof(st));
+    memcpy(qs, st + 512, sizeof(qs));
+    ASSERT_EQ((uint64_t)AINIC_RX_BACKLOG, le64toh(qs[0].rx_backlogged));
+    ASSERT_EQ((uint64_t)(FLOWS - AINIC_RX_BACKLOG),
+              le64toh(qs[0].rx_backlog_drops));
+    ASSERT_EQ(0u, le64toh(qs[1].rx_backlogged));
+    ASSERT_EQ(0u, le64toh(qs[1].rx_backlog_drops));
+    ASSERT_EQ((uint64_t)(FLOWS - AINIC_RX_BACKLOG),
+              le64toh(((struct ainic_dev_stats *)st)->rx_dropped));
+    ASSERT_EQ((uint64_t)(FLOWS + AINIC_RX_BACKLOG),
+              le64toh(((struct ainic_dev_stats *)st)->rx_packets));
+    /* A 512-byte buffer still gets the device counters only */
+    c.stats_get.buf_len = htole32(512);
+    ASSERT_EQ(0, exec(e, &c, &comp));
+    ASSERT_EQ(512u, le32toh(comp.result));
+    free(fl);
+}
+
+TEST_F(dp, rx_port_held_only_while_no_queue_has_room)
+{
+    Env *e = &self->e;
+    Flows *fl = calloc(1, sizeof(*fl));
+    unsigned i, ready;
+
+    ASSERT_NE(NULL, fl);
+    ASSERT_EQ(0, find_flows(fl));
+    mkqp(e, 1);
+    /* No buffers anywhere: both backlogs fill, then the port holds */
+    for (i = 0; i < AINIC_RX_BACKLOG; i++) {
+        ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[0][i],
+                                       fl->len[0][i]));
+        ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[1][i],
+                                       fl->len[1][i]));
+    }
+    ASSERT_FALSE(ainic_core_receive(e->core, fl->pkt[0][8], fl->len[0][8]));
+    ASSERT_FALSE(ainic_core_can_receive(e->core));
+    ASSERT_GE(e->traces[AINIC_TRACE_RX_HOLD], 1u);
+    ASSERT_EQ(0u, e->core->stats.rx_dropped);
+    /* RXQ 1 gets room: the held frame for starved RXQ 0 is now dropped */
+    ready = e->rx_ready;
+    rx_post(e, 1, 12);
+    ASSERT_EQ(ready + 1, e->rx_ready);
+    ASSERT_EQ(0u, e->core->rxb[1].count);
+    ASSERT_TRUE(ainic_core_can_receive(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[0][8], fl->len[0][8]));
+    ASSERT_EQ(1u, e->core->qp_stats[0].rx_backlog_drops);
+    ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[1][8], fl->len[1][8]));
+    ASSERT_EQ((uint64_t)AINIC_RX_BACKLOG + 1, e->core->stats.rx_packets);
+    free(fl);
+}
+
+TEST_F(dp, rx_backlog_of_a_destroyed_queue_is_counted)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+
+    ASSERT_EQ(3u, offer_n(e, w, wl, 3));
+    ASSERT_EQ(3u, e->core->rxb[0].count);
+    ASSERT_EQ(0, run(e, q_destroy(AINIC_QTYPE_RXQ, 0)));
+    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(0u, e->core->rxb_bytes);
+    ASSERT_EQ(3u, e->core->qp_stats[0].rx_backlog_drops);
+    ASSERT_EQ(3u, e->core->stats.rx_dropped);
+}
+
+/* ---- Fault injector (spec appendix A) -------------------------------- */
+
+static int inject(Env *e, const char *spec)
+{
+    char err[128];
+
+    return ainic_core_fault_inject(e->core, spec, err, sizeof(err));
+}
+
+static const char *armed(Env *e)
+{
+    static char buf[256];
+
+    ainic_core_fault_describe(e->core, buf, sizeof(buf));
+    return buf;
+}
+
+TEST(fault_parse_refuses_hostile_strings)
+{
+    static const char *const bad[] = {
+        "", ":", "bogus", "RX-SHORT", "rx-short ", " rx-short", "rx-short:0",
+        "rx-short:-1", "rx-short:+1", "rx-short:0x10",
+        "rx-short:abc", "rx-short:1000001", "rx-short:99999999999999999999",
+        "rx-short:1:x", "rx-short:1:", "fatal:1:now", "admin-late:1:0",
+        "admin-late:1:600001", "admin-late:1:-5", "admin-late:1:1e3",
+        "rx-corrupt:1:lenx", "admin-drop:1:EXEC", "irq-storm:1:1000001",
+        "off:1", "off:", "a:b:c:d", "rx-short:1:len:x",
+        "rx-short\n", "tx-wrong-desc:1\0ignored",
+        "rx-short:11111111111111111111111111111111111111111111111111111111",
+    };
+    AinicFaultSpec sp = { .kind = AINIC_FAULT_NR };
+    char err[128];
+    unsigned i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int want = strcmp(bad[i], "tx-wrong-desc:1") ? -1 : 0;
+
+        err[0] = 0;
+        sp.kind = AINIC_FAULT_NR;
+        ASSERT_EQ(want, ainic_fault_parse(bad[i], &sp, err, sizeof(err)))
+            TH_LOG("'%s'", bad[i]);
+        if (want) {
+            ASSERT_NE(0, err[0]);
+            /* Untouched */
+            ASSERT_EQ((unsigned)AINIC_FAULT_NR, (unsigned)sp.kind);
+        }
+    }
+    ASSERT_EQ(-1, ainic_fault_parse(NULL, &sp, err, sizeof(err)));
+    ASSERT_EQ(-1, ainic_fault_parse("bogus", &sp, NULL, 0));
+    ASSERT_EQ(-1, ainic_fault_parse("bogus", &sp, err, 1));
+    ASSERT_EQ(0, err[0]);
+    ASSERT_EQ(0, ainic_fault_parse("nope", &sp, err, sizeof(err)) + 1);
+    ASSERT_NE(NULL, strstr(err, "unknown kind"));
+
+    ASSERT_EQ(0, ainic_fault_parse("off", &sp, err, sizeof(err)));
+    ASSERT_TRUE(sp.off);
+    ASSERT_EQ(0, ainic_fault_parse("rx-short", &sp, err, sizeof(err)));
+    ASSERT_FALSE(sp.off);
+    ASSERT_EQ((unsigned)AINIC_FAULT_RX_SHORT, (unsigned)sp.kind);
+    ASSERT_EQ(1u, sp.count);
+    ASSERT_EQ(0, ainic_fault_parse("admin-late", &sp, err, sizeof(err)));
+    ASSERT_EQ(AINIC_FAULT_LATE_DEFAULT_MS, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("admin-late::500", &sp, err, sizeof(err)));
+    ASSERT_EQ(1u, sp.count);
+    ASSERT_EQ(500u, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("rx-corrupt:1000000:index", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ(AINIC_FAULT_MAX_COUNT, sp.count);
+    ASSERT_EQ((uint32_t)AINIC_FAULT_CORRUPT_INDEX, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("admin-drop:2:exec", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ((uint32_t)AINIC_FAULT_EXEC, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("irq-storm:5:0", &sp, err, sizeof(err)));
+    ASSERT_EQ(0u, sp.arg);
+}
+
+TEST_F(dp, fault_arming_off_and_reset)
+{
+    Env *e = &self->e;
+
+    ASSERT_STREQ("off", armed(e));
+    ASSERT_EQ(-1, inject(e, "rx-short:0"));
+    ASSERT_STREQ("off", armed(e));              /* a refusal arms nothing */
+    ASSERT_EQ(0, inject(e, "rx-short:3"));
+    ASSERT_EQ(0, inject(e, "admin-late::500"));
+    ASSERT_EQ(0, inject(e, "rx-corrupt:2:index"));
+    ASSERT_STREQ("rx-short:3,rx-corrupt:2:index,admin-late:1:500", armed(e));
+    ASSERT_EQ(0, inject(e, "rx-short:1"));      /* arming again replaces */
+    ASSERT_STREQ("rx-short:1,rx-corrupt:2:index,admin-late:1:500", armed(e));
+    /* A device reset (the driver's recovery) leaves the test's faults */
+    wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
+    ASSERT_STREQ("rx-short:1,rx-corrupt:2:index,admin-late:1:500", armed(e));
+    ASSERT_EQ(0, inject(e, "off"));
+    ASSERT_STREQ("off", armed(e));
+    ASSERT_EQ(0u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_rx_short)
+{
+    Env *e = &self->e;
+    uint8_t f[6000], w[6100];
+    size_t len = mk_udp4(f, 100, 1, 2), wl = encap(e, w, f, len);
+    struct ainic_cqe cqe;
+
+    rx_post(e, 0, 8);
+    ASSERT_EQ(0, inject(e, "rx-short"));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(6u, le32toh(cqe.len));            /* below ETH_HLEN */
+    ASSERT_EQ(AINIC_CQE_F_EOP, le16toh(cqe.cflags) & AINIC_CQE_F_EOP);
+    ASSERT_EQ(1u, ainic_core_faults_fired(e->core));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(len, le32toh(cqe.len));           /* armed for one frame */
+    /* A multi-buffer frame: the short first CQE is not EOP */
+    ASSERT_EQ(0, run(e, port_cfg(AINIC_PORT_CFG_MTU, 9000, NULL)));
+    len = mk_udp4(f, 5000, 1, 2);
+    wl = encap(e, w, f, len);
+    ASSERT_EQ(0, inject(e, "rx-short:1"));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(6u, le32toh(cqe.len));
+    ASSERT_EQ(0u, le16toh(cqe.cflags) & AINIC_CQE_F_EOP);
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ((uint32_t)RX_BUF, le32toh(cqe.len));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(AINIC_CQE_F_EOP, le16toh(cqe.cflags) & AINIC_CQE_F_EOP);
+    ASSERT_EQ(2u, ainic_core_faults_fired(e->core));
+    ASSERT_GE(e->traces[AINIC_TRACE_FAULT], 2u);
+}
+
+TEST_F(dp, fault_rx_corrupt)
+{
+    Env *e = &self->e;
+    uint8_t f[200], w[300];
+    size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
+    struct ainic_cqe cqe;
+
+    rx_post(e, 0, 8);
+    ASSERT_EQ(0, inject(e, "rx-corrupt:2"));
+    ASSERT_EQ(2u, offer_n(e, w, wl, 2));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_GT(le32toh(cqe.len), (uint32_t)RX_BUF);  /* beyond the buffer */
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_GT(le32toh(cqe.len), (uint32_t)RX_BUF);
+    ASSERT_EQ(0, inject(e, "rx-corrupt:1:index"));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    /* Buffers 0..7 are posted; the CQE names 8, which is not */
+    ASSERT_EQ(e->rx_tail[0], le16toh(cqe.desc_index));
+    ASSERT_EQ(len, le32toh(cqe.len));
+    ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
+    ASSERT_TRUE(reap_cqe(e, 1, &cqe));
+    ASSERT_EQ(3, le16toh(cqe.desc_index));      /* then the truth again */
+    ASSERT_EQ(3u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_tx_wrong_desc)
+{
+    Env *e = &self->e;
+    uint8_t f[300];
+    size_t len = mk_udp4(f, 200, 1, 2);
+    struct ainic_cqe cqe;
+    uint32_t eop;
+
+    ASSERT_EQ(0, inject(e, "tx-wrong-desc:2"));
+    /* One descriptor: the CQE names one that is not outstanding */
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(e->tx_tail[0], le16toh(cqe.desc_index));
+    /* Three: the CQE names the first, not the last */
+    eop = tx_post(e, 0, f, len, (TxOpts){ .frags = 3 });
+    tx_ring(e, 0);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(eop - 2, le16toh(cqe.desc_index));
+    eop = tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_TRUE(reap_cqe(e, 0, &cqe));
+    ASSERT_EQ(eop, le16toh(cqe.desc_index));
+    ASSERT_EQ(3u, e->nwire);                    /* the frames still went */
+    ASSERT_EQ(2u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_admin_drop)
+{
+    Env *e = &self->e;
+    struct ainic_admin_comp comp;
+    struct ainic_admin_cmd c = port_cfg(AINIC_PORT_CFG_MTU, 9000, NULL);
+    uint32_t head;
+
+    ASSERT_EQ(0, inject(e, "admin-drop"));
+    ASSERT_EQ(-1, run(e, c));                   /* never completes */
+    ASSERT_EQ(e->sq_tail, rd(e, AINIC_REG_ASQ_HEAD));   /* but consumed */
+    ASSERT_EQ(1500u, e->core->mtu);             /* and not executed */
+    ASSERT_FALSE(reap(e, &comp));
+    /* The next command completes in the slot the lost one would have had */
+    ASSERT_EQ(0, run(e, mkcmd(AINIC_OP_NOP)));
+    ASSERT_EQ(0, inject(e, "admin-drop:1:exec"));
+    head = e->cq_head;
+    ASSERT_EQ(-1, run(e, c));
+    ASSERT_EQ(9000u, e->core->mtu);             /* executed, not completed */
+    ASSERT_EQ(head, e->cq_head);
+    ASSERT_EQ(2u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_admin_late)
+{
+    Env *e = &self->e;
+    struct ainic_admin_cmd a = mkcmd(AINIC_OP_NOP), b = mkcmd(AINIC_OP_NOP);
+    struct ainic_admin_comp comp;
+    uint16_t ida, idb;
+    unsigned irqs;
+
+    ASSERT_EQ(0, inject(e, "admin-late::500"));
+    a.nop.cookie = htole64(0xa);
+    b.nop.cookie = htole64(0xb);
+    ida = post(e, &a);
+    doorbell(e);
+    idb = post(e, &b);
+    doorbell(e);
+    irqs = e->irqs[0];
+    ASSERT_FALSE(reap(e, &comp));
+    clock_advance(e, 499999999);
+    ASSERT_FALSE(reap(e, &comp));               /* in order: b waits too */
+    clock_advance(e, 1);
+    ASSERT_TRUE(reap(e, &comp));
+    ASSERT_EQ(ida, le16toh(comp.cmd_id));
+    ASSERT_EQ(0xau, le32toh(comp.result));
+    ASSERT_TRUE(reap(e, &comp));
+    ASSERT_EQ(idb, le16toh(comp.cmd_id));
+    ASSERT_GT(e->irqs[0], irqs);
+    /* Default 3000 ms, beyond the admin timeout; a reset forgets it */
+    ASSERT_EQ(0, inject(e, "admin-late"));
+    ASSERT_EQ(-1, run(e, mkcmd(AINIC_OP_NOP)));
+    ASSERT_EQ(e->now + 3000000000ull, e->timers[TEST_QPS].expire);
+    ASSERT_EQ(AINIC_STATUS_READY | AINIC_STATUS_ENABLED |
+              AINIC_STATUS_LINK_UP, bring_up(e, 16, 8));
+    clock_advance(e, 4000000000ull);
+    ASSERT_FALSE(reap(e, &comp));
+    ASSERT_EQ(0, run(e, mkcmd(AINIC_OP_NOP)));
+    ASSERT_EQ(2u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_admin_status)
+{
+    Env *e = &self->e;
+    struct ainic_admin_cmd c = port_cfg(AINIC_PORT_CFG_MTU, 9000, NULL);
+
+    ASSERT_EQ(0, inject(e, "admin-status"));
+    ASSERT_EQ(AINIC_FAULT_BAD_STATUS, run(e, c));
+    ASSERT_EQ(1500u, e->core->mtu);             /* not executed */
+    ASSERT_EQ(0, inject(e, "admin-status:1:exec"));
+    ASSERT_EQ(AINIC_FAULT_BAD_STATUS, run(e, c));
+    ASSERT_EQ(9000u, e->core->mtu);
+    ASSERT_EQ(0, run(e, c));
+    ASSERT_EQ(2u, ainic_core_faults_fired(e->core));
+}
+
+TEST_F(dp, fault_fatal)
+{
+    Env *e = &self->e;
+    uint8_t f[128];
+    size_t len = mk_tcp4(f, 10, 1, 2, 0x10);
+    struct ainic_event ev;
+    char err[128];
+
+    ASSERT_EQ(0, inject(e, "fatal"));
+    ASSERT_NE(0u, rd(e, AINIC_REG_DEV_STATUS) & AINIC_STATUS_FATAL);
+    ASSERT_EQ((uint32_t)AINIC_ERR_INTERNAL, rd(e, AINIC_REG_DEV_ERROR));
+    ASSERT_TRUE(reap_event(e, &ev));            /* the fixture's link up */
+    ASSERT_EQ(AINIC_EVENT_LINK_CHANGE, le16toh(ev.code));
+    ASSERT_TRUE(reap_event(e, &ev));
+    ASSERT_EQ(AINIC_EVENT_FATAL, le16toh(ev.code));
+    ASSERT_EQ((uint32_t)AINIC_ERR_INTERNAL, le32toh(ev.data));
+    /* No DMA: neither frames nor admin completions */
+    tx_post(e, 0, f, len, (TxOpts){ 0 });
+    tx_ring(e, 0);
+    ASSERT_EQ(0u, e->nwire);
+    ASSERT_EQ(-1, run(e, mkcmd(AINIC_OP_NOP)));
+    ASSERT_EQ(-1, ainic_core_fault_inject(e->core, "fatal", err,
+                                          sizeof(err)));
+    ASSERT_NE(NULL, strstr(err, "FATAL already"));
+    ASSERT_EQ(1u, ainic_core_faults_fired(e->core));
+    /* Recovery: reset and enable again */
+    ASSERT_EQ(AINIC_STATUS_READY | AINIC_STATUS_ENABLED |
+              AINIC_STATUS_LINK_UP, bring_up(e, 16, 8));
+    ASSERT_EQ(0, run(e, mkcmd(AINIC_OP_NOP)));
+}
+
+TEST_F(dp, fault_irq_storm)
+{
+    Env *e = &self->e;
+    unsigned v;
+
+    wr(e, AINIC_REG_INTR_MASK(2), 1);
+    memset(e->irqs, 0, sizeof(e->irqs));
+    ASSERT_EQ(0, inject(e, "irq-storm:3:100"));
+    for (v = 0; v < TEST_VECTORS; v++) {
+        ASSERT_EQ(v == 2 ? 0u : 1u, e->irqs[v]);    /* the first round */
+    }
+    ASSERT_STREQ("irq-storm:2:100", armed(e));
+    clock_advance(e, 99999);
+    ASSERT_EQ(1u, e->irqs[0]);
+    clock_advance(e, 1);
+    ASSERT_EQ(2u, e->irqs[0]);
+    clock_advance(e, 1000000);
+    for (v = 0; v < TEST_VECTORS; v++) {
+        ASSERT_EQ(v == 2 ? 0u : 3u, e->irqs[v]);
+    }
+    ASSERT_EQ(3u * (TEST_VECTORS - 1), ainic_core_faults_fired(e->core));
+    /* "off" stops a storm */
+    ASSERT_EQ(0, inject(e, "irq-storm:100:10"));
+    ASSERT_EQ(0, inject(e, "off"));
+    clock_advance(e, 1000000);
+    ASSERT_EQ(4u, e->irqs[0]);
+    ASSERT_STREQ("off", armed(e));
 }
 
 TEST_HARNESS_MAIN

@@ -429,6 +429,16 @@ struct ainic_dev_stats {
 	};
 };
 
+/*
+ * STATS_GET with buf_len >= sizeof(struct ainic_dev_stats) + max_qps *
+ * sizeof(struct ainic_qp_stats): one entry per queue pair follows the
+ * device counters, and the result (bytes written) says so.
+ */
+struct ainic_qp_stats {
+	__le64	rx_backlogged;	/* frames that waited in the RX backlog */
+	__le64	rx_backlog_drops; /* dropped: no buffer, backlog full */
+};
+
 /* ---- Async events --------------------------------------------------- */
 
 enum ainic_event_code {
@@ -462,6 +472,8 @@ struct ainic_event {
 #define AINIC_TXD_F_TSO			(1U << 3)	/* cut at mss */
 #define AINIC_TXD_F_TSO_IPV6		(1U << 4)
 #define AINIC_TXD_F_COMP		(1U << 5)	/* completion requested */
+#define AINIC_TSO_MIN_MSS		88	/* smaller: EINVAL (Linux: TCP_MIN_MSS) */
+#define AINIC_TSO_MAX_TCP_HDR		60	/* TCP header with options */
 struct ainic_tx_desc {
 	__le64	addr;
 	__le32	len;
@@ -591,6 +603,7 @@ AINIC_ASSERT_SIZE(struct ainic_cmd_sa, 44);
 AINIC_ASSERT_SIZE(struct ainic_cmd_cc, 48);
 AINIC_ASSERT_SIZE(struct ainic_identity, 512);
 AINIC_ASSERT_SIZE(struct ainic_dev_stats, 512);
+AINIC_ASSERT_SIZE(struct ainic_qp_stats, 16);
 AINIC_ASSERT_SIZE(struct ainic_event, 16);
 AINIC_ASSERT_SIZE(struct ainic_tx_desc, 32);
 AINIC_ASSERT_SIZE(struct ainic_rx_desc, 16);

@@ -148,10 +148,11 @@ class FakeVM:
 
 
 class Fabric:
-    def __init__(self, nports=3, args=()):
+    def __init__(self, nports=3, args=(), env=None):
         self.dir = tempfile.mkdtemp(prefix="fab", dir="/tmp")
         self.proc = subprocess.Popen(
-            [FABRIC, "--dir", self.dir, "--ports", str(nports)] + list(args))
+            [FABRIC, "--dir", self.dir, "--ports", str(nports)] + list(args),
+            env=dict(os.environ, **env) if env else None)
         wait_until(lambda: os.path.exists(os.path.join(self.dir, "fabric.pid"))
                    or self.proc.poll() is not None, what="fabric start")
         assert self.proc.poll() is None, "fabric exited at start"
@@ -845,6 +846,175 @@ def test_backpressure_with_rate():
         assert fab.stop() == 0
 
 
+WIRE_OVERHEAD = 24  # preamble + SFD 8, FCS 4, inter-frame gap 12
+
+
+class ByteCounter:
+    """A VM that only counts what arrives: (time, total bytes) per read, so
+    a fast stream costs the test little CPU."""
+
+    def __init__(self, fab, port):
+        self.sock = connect_port(fab, port)
+        self.sock.settimeout(None)
+        self.samples = []
+        self.total = 0
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+
+    def _reader(self):
+        while True:
+            try:
+                data = self.sock.recv(1 << 20)
+            except OSError:
+                return
+            if not data:
+                return
+            self.total += len(data)
+            self.samples.append((time.monotonic(), self.total))
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(TIMEOUT)
+        self.sock.close()
+
+
+def offer(vm, size, mbps, seconds):
+    """Sends size-byte frames for seconds, paced to about mbps of wire rate
+    (overhead included) in 2 ms steps; a late sender catches up."""
+    per_s = mbps * 1e6 / 8 / (size + WIRE_OVERHEAD)
+    one = framed(frame(BCAST, A, size))
+    sent, t0 = 0, time.monotonic()
+    while True:
+        t = time.monotonic() - t0
+        if t >= seconds:
+            return sent
+        due = int(per_s * t) + 1 - sent
+        if due > 0:
+            due = min(due, 4096)
+            vm.send_raw(one * due)
+            sent += due
+        time.sleep(0.002)
+
+
+def carried_mbps(counter, size, start, end):
+    """Wire Mbit/s (overhead included) that arrived between start and end,
+    from the receiver's own clock and byte count."""
+    win = [(t, n) for t, n in counter.samples if start <= t <= end]
+    assert len(win) >= 10, "only %d reads in the window" % len(win)
+    (t0, n0), (t1, n1) = win[0], win[-1]
+    frames = (n1 - n0) / (4 + size)
+    return frames * (size + WIRE_OVERHEAD) * 8 / (t1 - t0) / 1e6
+
+
+# Below what a Python sender and the fabric offer on a loaded 2-core
+# machine (see the README), with 64-byte frames above a few thousand frames
+# per second, where one frame per wakeup used to cap the port.
+RATE_CASES = [(1500, 200), (64, 40)]
+RATE_TOLERANCE = 0.05
+
+
+def test_line_rate_is_carried():
+    for size, mbps in RATE_CASES:
+        fab = Fabric(2, ["--rate-mbps=%d" % mbps])   # also the --opt=value form
+        try:
+            a = fab.vm(0, "vmA")
+            b = ByteCounter(fab, 1)
+            wait_until(lambda: fab.show(1)["peer"] == "connected", what="counter connected")
+            fab.ctl("clear 1")
+            t_start = time.monotonic()
+            sent = offer(a, size, 2 * mbps, 2.5)     # twice the line rate
+            t_end = time.monotonic()
+            got = carried_mbps(b, size, t_start + 0.5, t_end)
+            assert abs(got - mbps) <= RATE_TOLERANCE * mbps, \
+                "%d-byte frames at %d Mbit/s carried %.1f" % (size, mbps, got)
+            # Every sent frame read and switched, the queue drained.
+            wait_until(lambda: fab.show(0)["rx_packets"] == sent and
+                       fab.show(1)["tx_queue_frames"] == 0, what="queue drained")
+            p0, p1 = fab.show(0), fab.show(1)
+            assert all(v == 0 for k, v in p0.items() if k.startswith("rx_drop_")), p0
+            assert p1["tx_drop_buffer"] > 0, p1        # it was really over the rate
+            assert p1["tx_packets"] + p1["tx_drop_buffer"] == sent, p1
+            wait_until(lambda: b.total == p1["tx_packets"] * (4 + size),
+                       what="every sent frame arrived")
+            b.close()
+        finally:
+            assert fab.stop() == 0
+
+
+def test_below_line_rate_unshaped():
+    """Half the line rate passes whole, at the offered rate."""
+    size, mbps = 1500, 200
+    fab = Fabric(2, ["--rate-mbps", str(mbps)])
+    try:
+        a = fab.vm(0, "vmA")
+        b = ByteCounter(fab, 1)
+        wait_until(lambda: fab.show(1)["peer"] == "connected", what="counter connected")
+        fab.ctl("clear 1")
+        sent = offer(a, size, mbps / 2, 1.5)
+        wait_until(lambda: b.total == sent * (4 + size), what="all frames arrived")
+        p1 = fab.show(1)
+        assert p1["tx_packets"] == sent, (sent, p1)
+        assert all(v == 0 for k, v in p1.items() if "_drop_" in k), p1
+        b.close()
+    finally:
+        assert fab.stop() == 0
+
+
+def test_failed_allocations_counted():
+    """With malloc failing every second time for frame-sized requests
+    (tests/unit/fabric/fail_malloc.c), each frame the fabric could not
+    allocate is counted as no_memory on the port that lost it."""
+    shim = os.environ.get("FAIL_MALLOC") or os.path.join(
+        os.path.dirname(os.path.abspath(FABRIC)), "fabric-test", "fail_malloc.so")
+    assert os.path.exists(shim), "no %s: build it (make -C tests/unit/fabric)" % shim
+    size = 5000                                  # only these allocations fail
+    fab = Fabric(3, env={"LD_PRELOAD": shim, "AINIC_FAIL_MALLOC": "5000-5200"})
+    try:
+        a, b, c = three_vms(fab)
+        for i in range(4):
+            a.send(frame(BCAST, A, size, tag=bytes([i])))
+            a.send(frame(BCAST, A, 100, tag=b"s"))   # unaffected
+        # Allocation order: the received frame, then a copy for port 1, one
+        # for port 2. Frame 0: ok, port 1's copy fails, port 2's ok; frame
+        # 1 fails on receive; frames 2 and 3 repeat that.
+        got_c = [c.recv() for _ in range(6)]
+        got_b = [b.recv() for _ in range(4)]
+        assert [len(f) for f in got_c] == [size, 100, 100, size, 100, 100], got_c
+        assert [f[14] for f in got_c if len(f) == size] == [0, 2]
+        assert [len(f) for f in got_b] == [100] * 4
+        p0, p1, p2 = fab.show(0), fab.show(1), fab.show(2)
+        assert p0["rx_drop_no_memory"] == 2 and p0["rx_packets"] == 6, p0
+        assert p1["tx_drop_no_memory"] == 2 and p1["tx_packets"] == 4, p1
+        assert p2["tx_drop_no_memory"] == 0 and p2["tx_packets"] == 6, p2
+        js = json.loads(fab.ctl("json show 1")[0])
+        assert js["tx"]["drops"]["no_memory"] == 2, js
+        assert json.loads(fab.ctl("json show 0")[0])["rx"]["drops"]["no_memory"] == 2
+    finally:
+        assert fab.stop() == 0
+
+
+def test_options_equals_form():
+    fab = Fabric(2, ["--rate-mbps=7", "--buffer-kb=64", "--mtu=1500", "--ecn=1,2,50"])
+    try:
+        p = fab.show(1)
+        assert (p["rate_mbps"], p["buffer_kb"], p["ecn"], p["ecn_pmax_pct"]) == \
+            (7, 64, "on", 50), p
+    finally:
+        assert fab.stop() == 0
+    d = tempfile.mkdtemp(prefix="fab", dir="/tmp")
+    try:
+        r = subprocess.Popen([FABRIC, "--dir=" + d, "--ports=1"])
+        wait_until(lambda: os.path.exists(os.path.join(d, "control.sock")),
+                   what="fabric with --dir=")
+        r.send_signal(signal.SIGTERM)
+        assert r.wait(TIMEOUT) == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class FakeQMP:
     """QEMU's QMP monitor on a unix stream socket: a greeting, then one
     reply per command line. Records every command. mode: "ok" answers
@@ -984,7 +1154,12 @@ def test_bad_options():
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=,nic"],
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,"],
                  ["--dir", "/tmp", "--ports", "2", "--port-qmp", "1=/tmp/q,a\"b"],
-                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "x=/tmp/q,nic"]):
+                 ["--dir", "/tmp", "--ports", "2", "--port-qmp", "x=/tmp/q,nic"],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps="],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps=x"],
+                 ["--dir", "/tmp", "--ports=2", "--bogus=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--" + "x" * 40 + "=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps"]):
         r = subprocess.run([FABRIC] + args, capture_output=True, timeout=TIMEOUT)
         assert r.returncode == 2, (args, r)
 

@@ -90,7 +90,6 @@ static int ainic_selftest_echo(struct ainic_dev *adev)
 
 static int ainic_selftest_irq_test(struct ainic_dev *adev)
 {
-	unsigned long wait = adev->admin.timeout / AINIC_TEST_IRQ_TRIES + 1;
 	unsigned int try;
 
 	for (try = 0; try < AINIC_TEST_IRQ_TRIES; try++) {
@@ -100,12 +99,13 @@ static int ainic_selftest_irq_test(struct ainic_dev *adev)
 		/* writel() orders the flag before the interrupt it triggers */
 		ainic_wr32(adev, AINIC_REG_TEST_IRQ, AINIC_VEC_ADMIN);
 
-		if (wait_for_completion_timeout(&adev->selftest_irq, wait))
+		if (wait_for_completion_timeout(&adev->selftest_irq,
+						adev->admin.timeout))
 			return 0;
 		clear_bit(AINIC_FLAG_IRQ_TEST, &adev->flags);
 	}
 
-	dev_err(adev->dev, "self test: no interrupt of its own on vector %u in %u tries within %u ms\n",
+	dev_err(adev->dev, "self test: no interrupt of its own on vector %u in %u tries of %u ms\n",
 		AINIC_VEC_ADMIN, AINIC_TEST_IRQ_TRIES, adev->admin.timeout_ms);
 	return -ETIMEDOUT;
 }

@@ -12,7 +12,7 @@ check that
    completion naming the wrong descriptor), and only then;
  - traffic resumes: ping through the remote namespace.
 vm-run already fails the run on any kernel splat. Needs the drivers/net
-layout (scripts/vm-run --remote-netns); NIC 0 is the one under test.
+layout (scripts/vm-run --remote-netns); the NIC under test is NETIF's.
 """
 
 import json
@@ -20,13 +20,12 @@ import os
 import subprocess
 import time
 
-from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_ge, ksft_ne,
-                       ksft_true, ksft_in, KsftSkipEx, nicctl)
+from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_ne, ksft_true,
+                       ksft_in, KsftSkipEx, KsftFailEx, expected_nics, nicctl)
 
 NETIF = os.environ.get("NETIF")
 REMOTE_V4 = os.environ.get("REMOTE_V4")
 REMOTE_NS = os.environ.get("REMOTE_ARGS", "remote")
-NIC = "0"
 # Recovery runs from a work item; the debug kernel is several times slower
 RECOVER_WAIT_S = 60
 # devlink refuses an automatic recovery this soon after the last one
@@ -41,19 +40,28 @@ def _run(*argv, check=True):
     return res
 
 
+def _nic():
+    """vm-run's number (QEMU id ainicN) of NETIF's NIC, by its MAC."""
+    with open(f"/sys/class/net/{NETIF}/address", encoding="ascii") as f:
+        mac = f.read().strip()
+    for i, nic in enumerate(expected_nics()):
+        if nic["mac"].lower() == mac:
+            return str(i)
+    raise KsftFailEx(f"{NETIF} ({mac}) is none of vm-run's NICs")
+
+
 def _need_layout():
     if not NETIF or os.environ.get("REMOTE_TYPE") != "netns":
         raise KsftSkipEx("needs scripts/vm-run --remote-netns")
-    if _run("nicfault", NIC, "fired", check=False).returncode:
-        raise KsftSkipEx("no fault injector (nicfault) in this VM")
+    _fault("off")
 
 
 def _fault(spec):
-    _run("nicfault", NIC, spec)
+    _run("nicfault", _nic(), spec)
 
 
 def _fired():
-    return int(_run("nicfault", NIC, "fired").stdout.split()[-1])
+    return int(_run("nicfault", _nic(), "fired").stdout.split()[-1])
 
 
 def _devlink_dev():

@@ -20,7 +20,9 @@
 #include <uapi/linux/ainic.h>
 
 #include "ainic_admin.h"
+#include "ainic_admin_cmd.h"
 #include "ainic_event.h"
+#include "ainic_health.h"
 
 /* Used when ADMIN_TIMEOUT reads 0 or an absurd value */
 #define AINIC_ADMIN_TIMEOUT_DEFAULT_MS	5000
@@ -133,6 +135,10 @@ struct ainic_stress_res {
  * @dbg_dir: debugfs directory
  * @stress_lock: serialises admin_stress runs and protects @stress
  * @stress: result of the last admin_stress run
+ * @health: health reporters and recovery state
+ * @irq_spurious: vector 0 interrupts with no admin completion, event or
+ *	self test behind them
+ * @irq_test: vector 0 interrupts the self test saw (its witness)
  *
  * Allocated as the private area of the device's devlink instance, so it
  * lives from the start of probe to the end of remove.
@@ -174,6 +180,10 @@ struct ainic_dev {
 	struct dentry *dbg_dir;
 	struct mutex stress_lock;	/* one admin_stress run at a time */
 	struct ainic_stress_res stress;
+
+	struct ainic_health health;
+	atomic64_t irq_spurious;
+	atomic64_t irq_test;
 };
 
 u32 ainic_rd32(struct ainic_dev *adev, u32 reg);
@@ -206,6 +216,8 @@ static inline bool ainic_has_cap(struct ainic_dev *adev, u64 cap)
 }
 
 const char *ainic_dev_error_str(u32 err);
+int ainic_dev_reset(struct ainic_dev *adev);
+int ainic_dev_enable(struct ainic_dev *adev);
 bool ainic_link_status(struct ainic_dev *adev);
 
 #endif /* _AINIC_H_ */

@@ -18,15 +18,27 @@
  * At most AINIC_ADMINQ_DEPTH - 1 commands are outstanding (the semaphore
  * @avail), so neither ring can be overrun. Submitters sleep; the interrupt
  * handler only takes a spinlock, copies the completion and wakes them.
+ * A slot is wiped once its completion arrived: commands may carry keys.
+ *
+ * Failing fast: once a completion is lost, or the device went fatal, the
+ * queue is stopped, every outstanding command fails at once and later
+ * ones fail without waiting, and the device is handed to the fw_fatal
+ * health reporter (ainic_health.c), whose recovery resets it and starts
+ * the queue again. So at most one command waits the full timeout.
+ *
+ * The typed commands are in ainic_admin_cmd.c.
  */
 
 #include <linux/bitfield.h>
 #include <linux/delay.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
 
 #include "ainic.h"
 #include "ainic_admin.h"
+#include "ainic_health.h"
 #include "ainic_ring.h"
 
 static_assert((AINIC_ADMINQ_DEPTH & (AINIC_ADMINQ_DEPTH - 1)) == 0);
@@ -51,6 +63,60 @@ static const char *ainic_admin_opcode_str(u8 opcode)
 	default:
 		return "unknown";
 	}
+}
+
+/**
+ * ainic_admin_status_errno() - the errno an admin completion status means
+ * @status: enum ainic_status from the completion
+ *
+ * Each status defined by the spec is the errno it names (§4); any other
+ * value is the device's bug and becomes -EIO.
+ *
+ * Return: 0, a negative errno, or -EIO for an undefined status.
+ */
+int ainic_admin_status_errno(u8 status)
+{
+	switch (status) {
+	case AINIC_STS_OK:
+		return 0;
+	case AINIC_STS_EPERM:
+		return -EPERM;
+	case AINIC_STS_ENOENT:
+		return -ENOENT;
+	case AINIC_STS_EIO:
+		return -EIO;
+	case AINIC_STS_EAGAIN:
+		return -EAGAIN;
+	case AINIC_STS_ENOMEM:
+		return -ENOMEM;
+	case AINIC_STS_EFAULT:
+		return -EFAULT;
+	case AINIC_STS_EBUSY:
+		return -EBUSY;
+	case AINIC_STS_EEXIST:
+		return -EEXIST;
+	case AINIC_STS_EINVAL:
+		return -EINVAL;
+	case AINIC_STS_ENOSPC:
+		return -ENOSPC;
+	case AINIC_STS_ERANGE:
+		return -ERANGE;
+	case AINIC_STS_EMSGSIZE:
+		return -EMSGSIZE;
+	case AINIC_STS_EOPNOTSUPP:
+		return -EOPNOTSUPP;
+	case AINIC_STS_ETIMEDOUT:
+		return -ETIMEDOUT;
+	default:
+		return -EIO;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(ainic_admin_status_errno);
+
+static bool ainic_admin_status_known(u8 status)
+{
+	return status == AINIC_STS_EIO ||
+	       ainic_admin_status_errno(status) != -EIO;
 }
 
 /**
@@ -120,12 +186,13 @@ void ainic_admin_program(struct ainic_dev *adev)
 	unsigned long flags;
 
 	spin_lock_irqsave(&aq->lock, flags);
+	memzero_explicit(aq->sq, AINIC_ADMINQ_DEPTH * sizeof(*aq->sq));
 	memset(aq->cq, 0, AINIC_ADMINQ_DEPTH * sizeof(*aq->cq));
 	memset(aq->slots, 0, sizeof(aq->slots));
 	aq->sq_tail = 0;
 	aq->cq_head = 0;
 	aq->cq_phase = 1;
-	aq->running = true;
+	WRITE_ONCE(aq->running, true);
 	spin_unlock_irqrestore(&aq->lock, flags);
 
 	ainic_wr32(adev, AINIC_REG_ASQ_BASE_LO, lower_32_bits(aq->sq_dma));
@@ -170,7 +237,18 @@ static void ainic_admin_handle_comp(struct ainic_admin *aq,
 	wait = slot->wait;
 	slot->busy = false;
 	slot->wait = NULL;
+	/* The device has consumed the command: leave no key material behind */
+	memzero_explicit(&aq->sq[ainic_admin_id_slot(cmd_id)],
+			 sizeof(*aq->sq));
 	up(&aq->avail);
+
+	if (unlikely(!ainic_admin_status_known(comp->status))) {
+		aq->stats.bad_status++;
+		dev_warn_ratelimited(aq->adev->dev,
+				     "admin %s (id %#x) completed with undefined status %u, taken as EIO\n",
+				     ainic_admin_opcode_str(comp->opcode),
+				     cmd_id, comp->status);
+	}
 
 	if (!wait) {
 		/* Late completion of a command whose submitter timed out */
@@ -193,11 +271,12 @@ static void ainic_admin_handle_comp(struct ainic_admin *aq,
  * AINIC_ADMINQ_DEPTH - 1 can be pending, so the bound only stops a device
  * that ignores the colour rule from keeping us here.
  */
-static void ainic_admin_process_cq(struct ainic_admin *aq)
+static bool ainic_admin_process_cq(struct ainic_admin *aq)
 {
 	struct ainic_admin_comp comp;
 	struct ainic_admin_comp *entry;
 	unsigned int budget;
+	bool any = false;
 
 	for (budget = AINIC_ADMINQ_DEPTH; budget; budget--) {
 		entry = &aq->cq[aq->cq_head];
@@ -213,7 +292,10 @@ static void ainic_admin_process_cq(struct ainic_admin *aq)
 				   AINIC_ADMIN_SLOT_MASK);
 
 		ainic_admin_handle_comp(aq, &comp);
+		any = true;
 	}
+
+	return any;
 }
 
 /**
@@ -221,12 +303,17 @@ static void ainic_admin_process_cq(struct ainic_admin *aq)
  * @aq: admin queue
  *
  * Context: hard IRQ.
+ * Return: true when there was at least one completion.
  */
-void ainic_admin_irq(struct ainic_admin *aq)
+bool ainic_admin_irq(struct ainic_admin *aq)
 {
+	bool any;
+
 	spin_lock(&aq->lock);
-	ainic_admin_process_cq(aq);
+	any = ainic_admin_process_cq(aq);
 	spin_unlock(&aq->lock);
+
+	return any;
 }
 
 /**
@@ -234,9 +321,9 @@ void ainic_admin_irq(struct ainic_admin *aq)
  * @aq: admin queue
  * @err: errno the waiting submitters get
  *
- * Used once the device went fatal: it no longer processes the admin queue
- * until it is reset, so waiting for the full timeout would be pointless.
- * New submissions fail with -EIO.
+ * Used once the device went fatal or lost a completion, and before a
+ * reset: waiting for the full timeout would be pointless. New submissions
+ * fail with -EIO until ainic_admin_program() starts the queue again.
  *
  * Context: any.
  */
@@ -247,7 +334,7 @@ void ainic_admin_abort(struct ainic_admin *aq, int err)
 	unsigned int i;
 
 	spin_lock_irqsave(&aq->lock, flags);
-	aq->running = false;
+	WRITE_ONCE(aq->running, false);
 	for (i = 0; i < AINIC_ADMINQ_DEPTH; i++) {
 		slot = &aq->slots[i];
 		if (!slot->busy)
@@ -286,6 +373,10 @@ int ainic_admin_submit(struct ainic_admin *aq,
 	int err;
 
 	might_sleep();
+
+	/* Fail fast while the queue is stopped, without taking a slot */
+	if (!READ_ONCE(aq->running))
+		return ainic_present(adev) ? -EIO : -ENODEV;
 
 	if (down_timeout(&aq->avail, aq->timeout)) {
 		dev_err_ratelimited(adev->dev,
@@ -350,7 +441,11 @@ err_unlock:
 	return err;
 }
 
-/* The command of @wait timed out and its submitter gives up on it. */
+/*
+ * The command of @wait timed out and its submitter gives up on it. Either
+ * way the queue cannot be trusted any more: stop it, fail everything
+ * outstanding and hand the device to recovery.
+ */
 static int ainic_admin_timed_out(struct ainic_admin *aq,
 				 struct ainic_admin_wait *wait)
 {
@@ -372,14 +467,17 @@ static int ainic_admin_timed_out(struct ainic_admin *aq,
 			ainic_admin_opcode_str(wait->opcode), wait->cmd_id,
 			error, ainic_dev_error_str(error));
 		ainic_admin_abort(aq, -EIO);
+		ainic_health_report(adev, AINIC_HEALTH_FATAL);
 		return -EIO;
 	}
 
 	dev_err(adev->dev,
-		"admin command %s (id %#x) timed out after %u ms: completion lost (device status %#x, sq head %u)\n",
+		"admin command %s (id %#x) timed out after %u ms: completion lost (device status %#x, sq head %u); admin queue stopped until reset\n",
 		ainic_admin_opcode_str(wait->opcode), wait->cmd_id,
 		aq->timeout_ms, status,
 		ainic_rd32(adev, AINIC_REG_ASQ_HEAD));
+	ainic_admin_abort(aq, -EIO);
+	ainic_health_report(adev, AINIC_HEALTH_ADMIN_TIMEOUT);
 	return -ETIMEDOUT;
 }
 
@@ -390,14 +488,15 @@ static int ainic_admin_timed_out(struct ainic_admin *aq,
  *
  * On timeout, looks at the completion queue once more to tell a completion
  * without an interrupt from a lost one, and reads DEV_STATUS to tell a lost
- * completion from a fatal device. A command given up on keeps its slot
- * until its completion arrives (then counted stale).
+ * completion from a fatal device; then the queue is stopped and the device
+ * handed to recovery (see the top of this file).
  *
  * Context: process; sleeps.
- * Return: 0 on success; minus the device status (an errno) on a failed
- * command (see @wait->has_comp to tell it from the driver's errors);
- * -ETIMEDOUT when the completion was lost; -EIO when the device went
- * fatal; -ENODEV when it is gone.
+ * Return: 0 on success; the errno the device status names on a failed
+ * command, -EIO for an undefined status (see @wait->has_comp to tell them
+ * from the driver's errors); -ETIMEDOUT when the completion was lost;
+ * -EIO when the device went fatal or the queue was stopped; -ENODEV when
+ * it is gone.
  */
 int ainic_admin_wait(struct ainic_admin *aq, struct ainic_admin_wait *wait)
 {
@@ -436,7 +535,7 @@ int ainic_admin_wait(struct ainic_admin *aq, struct ainic_admin_wait *wait)
 	if (!wait->has_comp)
 		return wait->err;
 
-	return -(int)wait->comp.status;
+	return ainic_admin_status_errno(wait->comp.status);
 }
 
 /**

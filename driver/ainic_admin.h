@@ -86,12 +86,14 @@ static inline bool ainic_admin_comp_matches(const struct ainic_admin_slot *slot,
  * @errors: commands completed with a non-zero status
  * @timeouts: commands that got no completion in time
  * @stale: completions that matched no outstanding command
+ * @bad_status: completions whose status the spec does not define
  */
 struct ainic_admin_stats {
 	u64 cmds;
 	u64 errors;
 	u64 timeouts;
 	u64 stale;
+	u64 bad_status;
 };
 
 /**
@@ -138,7 +140,8 @@ struct ainic_admin {
 int ainic_admin_alloc(struct ainic_dev *adev);
 void ainic_admin_free(struct ainic_dev *adev);
 void ainic_admin_program(struct ainic_dev *adev);
-void ainic_admin_irq(struct ainic_admin *aq);
+bool ainic_admin_irq(struct ainic_admin *aq);
+int ainic_admin_status_errno(u8 status);
 void ainic_admin_abort(struct ainic_admin *aq, int err);
 
 int ainic_admin_submit(struct ainic_admin *aq,

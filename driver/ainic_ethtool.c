@@ -21,7 +21,7 @@
 /* Names of the struct ainic_stats_snap fields, in order */
 static const char * const ainic_q_stat_names[AINIC_Q_STATS_NUM] = {
 	"packets", "bytes", "drops", "errors", "stops", "wakes",
-	"alloc_fail", "csum", "tso",
+	"alloc_fail", "csum", "tso", "bad_comp", "runts",
 };
 
 static void ainic_get_drvinfo(struct net_device *netdev,

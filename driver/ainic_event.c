@@ -3,10 +3,12 @@
  * ainic: async event queue.
  *
  * The device writes 16-byte events with the same colour rule as admin
- * completions and raises vector 0. The driver consumes them in the IRQ
- * handler and returns the slots by writing its new consumer index to
- * EQ_HEAD. Link changes update the carrier at once and are announced on
- * the genl "monitor" group from process context.
+ * completions and raises vector 0. The IRQ handler only looks whether an
+ * entry is there and queues a work item, which consumes the events in
+ * process context, returns the slots by writing its new consumer index
+ * to EQ_HEAD and runs each event's handler from a table. Link changes
+ * update the carrier and are announced on the genl "monitor" group; a
+ * FATAL event hands the device to recovery (ainic_health.c).
  */
 
 #include <linux/log2.h>
@@ -14,6 +16,7 @@
 #include "ainic.h"
 #include "ainic_event.h"
 #include "ainic_genl.h"
+#include "ainic_health.h"
 #include "ainic_netdev.h"
 
 static_assert((AINIC_EQ_DEPTH & (AINIC_EQ_DEPTH - 1)) == 0);
@@ -28,11 +31,14 @@ static_assert(AINIC_EQ_DEPTH <= AINIC_EQ_MAX_ENTRIES);
  *
  * Return: 0 or -ENOMEM.
  */
+static void ainic_event_work(struct work_struct *work);
+
 int ainic_event_alloc(struct ainic_dev *adev)
 {
 	struct ainic_eq *eq = &adev->eq;
 
 	eq->adev = adev;
+	INIT_WORK(&eq->work, ainic_event_work);
 	spin_lock_init(&eq->lock);
 	eq->phase = 1;
 
@@ -79,69 +85,107 @@ void ainic_event_program(struct ainic_dev *adev)
 	ainic_wr32(adev, AINIC_REG_EQ_SIZE, AINIC_EQ_DEPTH);
 }
 
-/* Act on one event. Hard IRQ context, EQ lock held. */
-static void ainic_event_dispatch(struct ainic_dev *adev, u16 code, u32 id,
-				 u32 data)
+/**
+ * ainic_event_stop() - stop handling events for good
+ * @adev: device, its vector 0 freed or the device reset
+ *
+ * Context: process; sleeps.
+ */
+void ainic_event_stop(struct ainic_dev *adev)
 {
-	switch (code) {
-	case AINIC_EVENT_LINK_CHANGE:
-		dev_dbg(adev->dev, "link %s\n", data ? "up" : "down");
-		ainic_netdev_link_update(adev, !!data);
-		ainic_genl_notify_async(adev);
-		break;
-	case AINIC_EVENT_FATAL:
-		dev_err(adev->dev, "device fatal error %u (%s); admin queue stopped until reset\n",
-			data, ainic_dev_error_str(data));
-		ainic_admin_abort(&adev->admin, -EIO);
-		break;
-	case AINIC_EVENT_HEARTBEAT:
-		dev_dbg(adev->dev, "heartbeat %u\n", data);
-		break;
-	case AINIC_EVENT_CONN_STATE:
-	case AINIC_EVENT_KEY_ROTATION:
-		/* No connections or keys are set up by this driver yet */
-		dev_dbg(adev->dev, "event %u (id %u data %u) ignored\n",
-			code, id, data);
-		break;
-	default:
-		dev_warn_ratelimited(adev->dev,
-				     "unknown event %u (id %u data %u) ignored\n",
-				     code, id, data);
-		break;
+	disable_work_sync(&adev->eq.work);
+}
+
+static void ainic_event_link_change(struct ainic_dev *adev, u32 id, u32 data)
+{
+	dev_dbg(adev->dev, "link %s\n", data ? "up" : "down");
+	ainic_netdev_link_update(adev, !!data);
+	ainic_genl_notify_async(adev);
+}
+
+static void ainic_event_fatal(struct ainic_dev *adev, u32 id, u32 data)
+{
+	/* The event may predate a reset: believe the register */
+	if (!(ainic_rd32(adev, AINIC_REG_DEV_STATUS) & AINIC_STATUS_FATAL) ||
+	    !ainic_present(adev)) {
+		dev_info(adev->dev, "FATAL event (error %u) no longer holds, ignored\n",
+			 data);
+		return;
 	}
+
+	dev_err(adev->dev, "device fatal error %u (%s); admin queue stopped until reset\n",
+		data, ainic_dev_error_str(data));
+	ainic_admin_abort(&adev->admin, -EIO);
+	ainic_health_report(adev, AINIC_HEALTH_FATAL);
+}
+
+static void ainic_event_heartbeat(struct ainic_dev *adev, u32 id, u32 data)
+{
+	dev_dbg(adev->dev, "heartbeat %u\n", data);
+}
+
+/* No connections or keys are set up by this driver yet */
+static void ainic_event_ignore(struct ainic_dev *adev, u32 id, u32 data)
+{
 }
 
 /**
- * ainic_event_irq() - consume the events the device has posted
- * @eq: event queue
- *
- * Context: hard IRQ.
+ * struct ainic_event_handler - what to do with one event code
+ * @name: for messages
+ * @handle: called in process context with the event's id and data
  */
-void ainic_event_irq(struct ainic_eq *eq)
+struct ainic_event_handler {
+	const char *name;
+	void (*handle)(struct ainic_dev *adev, u32 id, u32 data);
+};
+
+static const struct ainic_event_handler ainic_event_handlers[] = {
+	[AINIC_EVENT_LINK_CHANGE] = { "link change", ainic_event_link_change },
+	[AINIC_EVENT_FATAL] = { "fatal", ainic_event_fatal },
+	[AINIC_EVENT_CONN_STATE] = { "connection state", ainic_event_ignore },
+	[AINIC_EVENT_KEY_ROTATION] = { "key rotation", ainic_event_ignore },
+	[AINIC_EVENT_HEARTBEAT] = { "heartbeat", ainic_event_heartbeat },
+};
+
+static void ainic_event_dispatch(struct ainic_dev *adev, u16 code, u32 id,
+				 u32 data)
 {
-	struct ainic_dev *adev = eq->adev;
+	const struct ainic_event_handler *h = NULL;
+	unsigned long flags;
+
+	if (code < ARRAY_SIZE(ainic_event_handlers))
+		h = &ainic_event_handlers[code];
+	if (!h || !h->handle) {
+		spin_lock_irqsave(&adev->eq.lock, flags);
+		adev->eq.unknown++;
+		spin_unlock_irqrestore(&adev->eq.lock, flags);
+		dev_warn_ratelimited(adev->dev,
+				     "unknown event %u (id %u data %u) ignored\n",
+				     code, id, data);
+		return;
+	}
+
+	dev_dbg(adev->dev, "event %s (id %u data %u)\n", h->name, id, data);
+	h->handle(adev, id, data);
+}
+
+/* Take the next event off the ring; false when there is none */
+static bool ainic_event_next(struct ainic_eq *eq, u16 *code, u32 *id,
+			     u32 *data)
+{
 	struct ainic_event *entry;
-	unsigned int done = 0;
-	u32 id, data;
-	u16 code;
+	unsigned long flags;
+	bool valid;
 
-	spin_lock(&eq->lock);
-
-	/*
-	 * The device cannot post more than AINIC_EQ_DEPTH - 1 events beyond
-	 * the head it last saw, so this bound only guards against a device
-	 * that ignores the colour rule.
-	 */
-	while (done < AINIC_EQ_DEPTH) {
-		entry = &eq->ring[eq->head];
-		if (!!(READ_ONCE(entry->flags) & AINIC_EVENT_COLOR) != eq->phase)
-			break;
-
+	spin_lock_irqsave(&eq->lock, flags);
+	entry = &eq->ring[eq->head];
+	valid = !!(READ_ONCE(entry->flags) & AINIC_EVENT_COLOR) == eq->phase;
+	if (valid) {
 		/* Read the rest of the entry only after its colour */
 		dma_rmb();
-		code = le16_to_cpu(entry->code);
-		id = le32_to_cpu(entry->id);
-		data = le32_to_cpu(entry->data);
+		*code = le16_to_cpu(entry->code);
+		*id = le32_to_cpu(entry->id);
+		*data = le32_to_cpu(entry->data);
 
 		eq->head++;
 		if (eq->head == AINIC_EQ_DEPTH) {
@@ -149,16 +193,56 @@ void ainic_event_irq(struct ainic_eq *eq)
 			eq->phase ^= 1;
 		}
 		eq->events++;
-		done++;
-
-		ainic_event_dispatch(adev, code, id, data);
+		/* Return the slot to the device */
+		ainic_wr32(eq->adev, AINIC_REG_EQ_HEAD, eq->head);
 	}
+	spin_unlock_irqrestore(&eq->lock, flags);
 
-	/* Return the consumed slots to the device */
-	if (done)
-		ainic_wr32(adev, AINIC_REG_EQ_HEAD, eq->head);
+	return valid;
+}
 
+/*
+ * Consume and handle events. The device cannot post more than
+ * AINIC_EQ_DEPTH - 1 beyond the head it last saw, so the bound only
+ * guards against one that ignores the colour rule; the work requeues
+ * itself for what is left.
+ */
+static void ainic_event_work(struct work_struct *work)
+{
+	struct ainic_eq *eq = container_of(work, struct ainic_eq, work);
+	unsigned int done;
+	u32 id, data;
+	u16 code;
+
+	for (done = 0; done < AINIC_EQ_DEPTH; done++) {
+		if (!ainic_event_next(eq, &code, &id, &data))
+			return;
+		ainic_event_dispatch(eq->adev, code, id, data);
+	}
+	queue_work(system_wq, &eq->work);
+}
+
+/**
+ * ainic_event_irq() - hand posted events to process context
+ * @eq: event queue
+ *
+ * Context: hard IRQ.
+ * Return: true when an event is waiting.
+ */
+bool ainic_event_irq(struct ainic_eq *eq)
+{
+	struct ainic_event *entry;
+	bool valid;
+
+	spin_lock(&eq->lock);
+	entry = &eq->ring[eq->head];
+	valid = !!(READ_ONCE(entry->flags) & AINIC_EVENT_COLOR) == eq->phase;
 	spin_unlock(&eq->lock);
+
+	if (valid)
+		queue_work(system_wq, &eq->work);
+
+	return valid;
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include <uapi/linux/ainic_if.h>
 
@@ -20,26 +21,31 @@ struct ainic_dev;
  * @adev: device
  * @ring: event ring (coherent DMA memory)
  * @dma: bus address of @ring
- * @lock: protects the fields below it; taken from the IRQ handler
+ * @work: consumes and handles the events, in process context
+ * @lock: protects the fields below it against the IRQ handler's peek
  * @head: next entry to look at (the consumer index)
  * @phase: colour that marks a valid entry in the current lap
  * @events: events received
+ * @unknown: events with a code the driver does not know
  */
 struct ainic_eq {
 	struct ainic_dev *adev;
 	struct ainic_event *ring;
 	dma_addr_t dma;
+	struct work_struct work;
 
 	spinlock_t lock;	/* see above */
 	u16 head;
 	u8 phase;
 	u64 events;
+	u64 unknown;
 };
 
 int ainic_event_alloc(struct ainic_dev *adev);
 void ainic_event_free(struct ainic_dev *adev);
 void ainic_event_program(struct ainic_dev *adev);
-void ainic_event_irq(struct ainic_eq *eq);
+void ainic_event_stop(struct ainic_dev *adev);
+bool ainic_event_irq(struct ainic_eq *eq);
 u64 ainic_event_count(struct ainic_eq *eq);
 void ainic_event_get_state(struct ainic_eq *eq, u16 *head, u8 *phase);
 

@@ -143,7 +143,31 @@ static void ainic_admin_comp_matching(struct kunit *test)
 							  AINIC_OP_IDENTIFY));
 }
 
+/* Each defined status is its errno; anything else is EIO (§4) */
+static void ainic_admin_status_map(struct kunit *test)
+{
+	static const u8 defined[] = {
+		AINIC_STS_EPERM, AINIC_STS_ENOENT, AINIC_STS_EIO,
+		AINIC_STS_EAGAIN, AINIC_STS_ENOMEM, AINIC_STS_EFAULT,
+		AINIC_STS_EBUSY, AINIC_STS_EEXIST, AINIC_STS_EINVAL,
+		AINIC_STS_ENOSPC, AINIC_STS_ERANGE, AINIC_STS_EMSGSIZE,
+		AINIC_STS_EOPNOTSUPP, AINIC_STS_ETIMEDOUT,
+	};
+	unsigned int i, st;
+	bool known;
+
+	KUNIT_EXPECT_EQ(test, ainic_admin_status_errno(AINIC_STS_OK), 0);
+	for (st = 1; st < 256; st++) {
+		known = false;
+		for (i = 0; i < ARRAY_SIZE(defined); i++)
+			known |= defined[i] == st;
+		KUNIT_EXPECT_EQ_MSG(test, ainic_admin_status_errno(st),
+				    known ? -(int)st : -EIO, "status %u", st);
+	}
+}
+
 static struct kunit_case ainic_admin_cases[] = {
+	KUNIT_CASE(ainic_admin_status_map),
 	KUNIT_CASE(ainic_admin_id_round_trip),
 	KUNIT_CASE(ainic_admin_id_differs_per_lap),
 	KUNIT_CASE(ainic_admin_comp_matching),

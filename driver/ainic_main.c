@@ -16,6 +16,7 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/rtnetlink.h>
 
 #include "ainic.h"
 #include "ainic_debugfs.h"
@@ -174,7 +175,7 @@ static bool ainic_reset_done(struct ainic_dev *adev)
  * Return: 0, -ETIMEDOUT when READY did not come within ADMIN_TIMEOUT, or
  * -ENODEV when the device is gone.
  */
-static int ainic_dev_reset(struct ainic_dev *adev)
+int ainic_dev_reset(struct ainic_dev *adev)
 {
 	bool done;
 	int err;
@@ -206,7 +207,7 @@ static int ainic_dev_reset(struct ainic_dev *adev)
  * Return: 0; -EIO when the device refused the configuration (FATAL, with
  * the reason from DEV_ERROR logged); -ETIMEDOUT; or -ENODEV.
  */
-static int ainic_dev_enable(struct ainic_dev *adev)
+int ainic_dev_enable(struct ainic_dev *adev)
 {
 	u32 status, error;
 	int err;
@@ -251,14 +252,20 @@ static void ainic_dev_disable(struct ainic_dev *adev)
 	ainic_admin_abort(&adev->admin, -ENODEV);
 }
 
-/* Vector 0: admin completions, async events and the self-test interrupt */
+/*
+ * Vector 0: admin completions, async events and the self-test interrupt.
+ * One with neither a completion nor an event behind it is the self test's
+ * when it waits for one, else spurious (counted).
+ */
 static irqreturn_t ainic_irq_admin(int irq, void *data)
 {
 	struct ainic_dev *adev = data;
+	bool work;
 
-	ainic_selftest_irq(adev);
-	ainic_admin_irq(&adev->admin);
-	ainic_event_irq(&adev->eq);
+	work = ainic_admin_irq(&adev->admin);
+	work |= ainic_event_irq(&adev->eq);
+	if (!work && !ainic_selftest_irq(adev))
+		atomic64_inc(&adev->irq_spurious);
 
 	return IRQ_HANDLED;
 }
@@ -385,8 +392,6 @@ static int ainic_parse_identity(struct ainic_dev *adev,
  */
 static int ainic_identify(struct ainic_dev *adev)
 {
-	struct ainic_admin_cmd cmd = {};
-	struct ainic_admin_comp comp;
 	struct ainic_identity *id;
 	dma_addr_t dma;
 	u32 len;
@@ -396,20 +401,12 @@ static int ainic_identify(struct ainic_dev *adev)
 	if (!id)
 		return -ENOMEM;
 
-	cmd.hdr.opcode = AINIC_OP_IDENTIFY;
-	cmd.identify.buf_addr = cpu_to_le64(dma);
-	cmd.identify.buf_len = cpu_to_le32(sizeof(*id));
-	cmd.identify.driver_version =
-		cpu_to_le32(AINIC_IF_VERSION(AINIC_IF_VERSION_MAJOR,
-					     AINIC_IF_VERSION_MINOR));
-
-	err = ainic_admin_exec(&adev->admin, &cmd, &comp);
+	err = ainic_cmd_identify(adev, dma, sizeof(*id), &len);
 	if (err) {
 		dev_err(adev->dev, "IDENTIFY failed: %pe\n", ERR_PTR(err));
 		goto out_free;
 	}
 
-	len = le32_to_cpu(comp.result);
 	if (len < sizeof(*id)) {
 		dev_err(adev->dev, "IDENTIFY returned %u bytes, expected %zu\n",
 			len, sizeof(*id));
@@ -473,9 +470,13 @@ static int ainic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_free_devlink;
 
-	err = ainic_dev_reset(adev);
+	err = ainic_health_init(adev);
 	if (err)
 		goto err_free_devlink;
+
+	err = ainic_dev_reset(adev);
+	if (err)
+		goto err_health_fini;
 
 	pci_set_master(pdev);
 
@@ -536,6 +537,7 @@ static int ainic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		 AINIC_IF_VERSION_MAJOR_OF(adev->if_version),
 		 AINIC_IF_VERSION_MINOR_OF(adev->if_version),
 		 adev->ident.max_qps, adev->num_irqs, adev->index);
+	ainic_health_start(adev);
 	return 0;
 
 err_netdev_destroy:
@@ -546,12 +548,16 @@ err_devlink_unregister:
 err_disable:
 	ainic_dev_disable(adev);
 	ainic_irq_free(adev);
+	ainic_event_stop(adev);
 err_free_event:
 	ainic_event_free(adev);
 err_free_admin:
 	ainic_admin_free(adev);
 err_clear_master:
 	pci_clear_master(pdev);
+err_health_fini:
+	ainic_health_stop(adev);
+	ainic_health_fini(adev);
 err_free_devlink:
 	ainic_devlink_free(adev);
 	return err;
@@ -563,13 +569,21 @@ static void ainic_remove(struct pci_dev *pdev)
 
 	set_bit(AINIC_FLAG_REMOVING, &adev->flags);
 
+	/*
+	 * No automatic recovery from here on; one asked for with devlink
+	 * sees AINIC_FLAG_REMOVING under RTNL and does nothing.
+	 */
+	ainic_health_stop(adev);
+
 	ainic_genl_dev_del(adev);
 	ainic_netdev_destroy(adev);
+	ainic_health_fini(adev);
 	ainic_devlink_unregister(adev);
 	ainic_debugfs_dev_del(adev);
 
 	ainic_dev_disable(adev);
 	ainic_irq_free(adev);
+	ainic_event_stop(adev);
 	ainic_event_free(adev);
 	ainic_admin_free(adev);
 	pci_clear_master(pdev);
@@ -577,7 +591,11 @@ static void ainic_remove(struct pci_dev *pdev)
 	ainic_devlink_free(adev);
 }
 
-/* Stop DMA and interrupts before reboot or kexec */
+/*
+ * Stop DMA and interrupts before reboot or kexec: no recovery any more,
+ * the netdev detached with its queues stopped (under RTNL, as every other
+ * path that touches them), then the device reset.
+ */
 static void ainic_shutdown(struct pci_dev *pdev)
 {
 	struct ainic_dev *adev = pci_get_drvdata(pdev);
@@ -585,7 +603,14 @@ static void ainic_shutdown(struct pci_dev *pdev)
 	if (!adev)
 		return;
 
+	set_bit(AINIC_FLAG_REMOVING, &adev->flags);
+	ainic_health_stop(adev);
+
+	rtnl_lock();
+	ainic_netdev_quiesce(adev);
 	ainic_dev_disable(adev);
+	rtnl_unlock();
+
 	pci_clear_master(pdev);
 }
 

@@ -5,19 +5,23 @@
  * With AINIC_CAP_DATAPATH (and an MSI-X vector per queue pair) ndo_open
  * creates the queue pairs (ainic_txrx.c) and ndo_stop destroys them.
  * Without it, transmitted frames are dropped and counted, as before the
- * data path existed. MTU and MAC changes are applied to the device with
- * PORT_CONFIG, and the carrier follows the device's link state.
+ * data path existed. MTU and MAC are applied to the device with
+ * PORT_CONFIG at open and on every change, and replayed after a device
+ * reset (ainic_health.c) together with the queue pairs; the carrier
+ * follows the device's link state.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/u64_stats_sync.h>
 #include <net/netdev_queues.h>
 
 #include "ainic.h"
 #include "ainic_ethtool.h"
+#include "ainic_health.h"
 #include "ainic_netdev.h"
 #include "ainic_txrx.h"
 
@@ -60,7 +64,7 @@ static int ainic_up(struct ainic_net *an)
 	struct ainic_qp *qps;
 	int err;
 
-	err = ainic_qps_alloc(an, an->num_qps, &qps);
+	err = ainic_qps_alloc(an, an->num_qps, an->tx_log2, an->rx_log2, &qps);
 	if (err)
 		return err;
 
@@ -73,13 +77,24 @@ static int ainic_up(struct ainic_net *an)
 	return 0;
 }
 
-static void ainic_down(struct ainic_net *an)
+/* Stop and free the queue pairs; @destroy as for ainic_qps_stop() */
+static void ainic_down(struct ainic_net *an, bool destroy)
 {
 	struct ainic_qp *qps = an->qps;
 	unsigned int nqps = an->nqps;
 
-	ainic_qps_stop(an, qps, nqps);
+	ainic_qps_stop(an, qps, nqps, destroy);
 	ainic_qps_free(an, qps, nqps);
+}
+
+/* Read the link state afresh and set the carrier from it */
+static void ainic_netdev_read_link(struct ainic_dev *adev,
+				   struct net_device *netdev)
+{
+	spin_lock_irq(&adev->link_lock);
+	adev->link_up = ainic_link_status(adev);
+	ainic_netdev_set_carrier(adev, netdev);
+	spin_unlock_irq(&adev->link_lock);
 }
 
 static int ainic_open(struct net_device *netdev)
@@ -87,6 +102,14 @@ static int ainic_open(struct net_device *netdev)
 	struct ainic_net *an = netdev_priv(netdev);
 	struct ainic_dev *adev = an->adev;
 	int err;
+
+	/* The device starts from its defaults after a reset: tell it ours */
+	err = ainic_port_replay(adev);
+	if (err) {
+		netdev_err(netdev, "cannot program MTU and MAC: %pe\n",
+			   ERR_PTR(err));
+		return err;
+	}
 
 	if (an->datapath) {
 		err = ainic_up(an);
@@ -97,11 +120,7 @@ static int ainic_open(struct net_device *netdev)
 		}
 	}
 
-	spin_lock_irq(&adev->link_lock);
-	adev->link_up = ainic_link_status(adev);
-	ainic_netdev_set_carrier(adev, netdev);
-	spin_unlock_irq(&adev->link_lock);
-
+	ainic_netdev_read_link(adev, netdev);
 	netif_tx_start_all_queues(netdev);
 	return 0;
 }
@@ -111,14 +130,14 @@ static int ainic_stop(struct net_device *netdev)
 	struct ainic_net *an = netdev_priv(netdev);
 	struct ainic_dev *adev = an->adev;
 
-	netif_tx_disable(netdev);
+	if (an->datapath)
+		ainic_down(an, true);
+	else
+		netif_tx_disable(netdev);
 
 	spin_lock_irq(&adev->link_lock);
 	netif_carrier_off(netdev);
 	spin_unlock_irq(&adev->link_lock);
-
-	if (an->datapath)
-		ainic_down(an);
 
 	return 0;
 }
@@ -129,13 +148,14 @@ static int ainic_stop(struct net_device *netdev)
  * @nqps: queue pairs
  * @tx_log2: TX ring size, log2
  * @rx_log2: RX ring size, log2
- * @extack: for the error message
+ * @extack: for the error message, may be NULL
  *
  * When the netdev is down the settings are only recorded. When it is up
- * the queues are stopped, freed, and reallocated with the new settings;
- * if that fails the previous settings are restored. (The queue pairs of
- * both configurations would share the same MSI-X vectors, so the new ones
- * cannot be allocated while the old ones run.)
+ * the new queue pairs are allocated first, as ionic does, so that a
+ * failed allocation leaves the running configuration alone. Then the old
+ * ones are stopped and freed and the new ones started (both would use the
+ * same MSI-X vectors and device queue ids, so they cannot run at once). If
+ * the start fails the previous settings are restored.
  *
  * Context: process, RTNL held.
  * Return: 0 or a negative errno.
@@ -147,9 +167,12 @@ int ainic_netdev_reconfig(struct ainic_net *an, unsigned int nqps,
 	unsigned int old_nqps = an->num_qps, old_tx = an->tx_log2;
 	unsigned int old_rx = an->rx_log2;
 	struct net_device *netdev = an->netdev;
+	struct ainic_qp *qps;
 	int err, err2;
 
-	if (!netif_running(netdev)) {
+	ASSERT_RTNL();
+
+	if (!netif_running(netdev) || !netif_device_present(netdev)) {
 		err = netif_set_real_num_queues(netdev, nqps, nqps);
 		if (err)
 			return err;
@@ -159,16 +182,23 @@ int ainic_netdev_reconfig(struct ainic_net *an, unsigned int nqps,
 		return 0;
 	}
 
-	netif_tx_disable(netdev);
-	ainic_down(an);
+	err = ainic_qps_alloc(an, nqps, tx_log2, rx_log2, &qps);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "cannot allocate the new queues; the current ones keep running");
+		return err;
+	}
+
+	ainic_down(an, true);
 
 	an->num_qps = nqps;
 	an->tx_log2 = tx_log2;
 	an->rx_log2 = rx_log2;
-	err = ainic_up(an);
+	err = ainic_qps_start(an, qps, nqps);
 	if (err) {
+		ainic_qps_free(an, qps, nqps);
 		NL_SET_ERR_MSG_MOD(extack,
-				   "cannot allocate the new queues, previous configuration restored");
+				   "cannot start the new queues, previous configuration restored");
 		an->num_qps = old_nqps;
 		an->tx_log2 = old_tx;
 		an->rx_log2 = old_rx;
@@ -236,21 +266,32 @@ static void ainic_get_stats64(struct net_device *netdev,
 	stats->rx_packets = rx.packets;
 	stats->rx_bytes = rx.bytes;
 	stats->rx_dropped = rx.drops + rx.alloc_fail;
-	stats->rx_errors = rx.errors;
+	stats->rx_errors = rx.errors + rx.bad_comp + rx.runts;
+	stats->rx_length_errors = rx.runts;
 }
 
-static int ainic_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
-			     const u8 *mac)
+/**
+ * ainic_port_replay() - program the device's MTU and MAC from the netdev
+ * @adev: device
+ *
+ * The netdev's MTU and address are the shadow of the port configuration:
+ * the device forgets them on reset (§3.2), so they are written at every
+ * open and after recovery.
+ *
+ * Context: process, RTNL held.
+ * Return: 0 or a negative errno.
+ */
+int ainic_port_replay(struct ainic_dev *adev)
 {
-	struct ainic_admin_cmd cmd = {};
+	struct net_device *netdev = adev->netdev;
 
-	cmd.hdr.opcode = AINIC_OP_PORT_CONFIG;
-	cmd.port_config.valid = cpu_to_le32(valid);
-	cmd.port_config.mtu = cpu_to_le32(mtu);
-	if (mac)
-		memcpy(cmd.port_config.mac, mac, ETH_ALEN);
+	ASSERT_RTNL();
+	if (!netdev)
+		return 0;
 
-	return ainic_admin_exec(&adev->admin, &cmd, NULL);
+	return ainic_cmd_port_config(adev,
+				     AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC,
+				     netdev->mtu, netdev->dev_addr);
 }
 
 static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
@@ -258,7 +299,8 @@ static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
 	struct ainic_net *an = netdev_priv(netdev);
 	int err;
 
-	err = ainic_port_config(an->adev, AINIC_PORT_CFG_MTU, new_mtu, NULL);
+	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MTU, new_mtu,
+				    NULL);
 	if (err) {
 		netdev_err(netdev, "device refused MTU %d: %pe\n", new_mtu,
 			   ERR_PTR(err));
@@ -282,7 +324,8 @@ static int ainic_set_mac_address(struct net_device *netdev, void *p)
 	if (!is_valid_ether_addr(addr->sa_data))
 		return -EADDRNOTAVAIL;
 
-	err = ainic_port_config(an->adev, AINIC_PORT_CFG_MAC, 0, addr->sa_data);
+	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MAC, 0,
+				    addr->sa_data);
 	if (err) {
 		netdev_err(netdev, "device refused MAC %pM: %pe\n",
 			   addr->sa_data, ERR_PTR(err));
@@ -290,6 +333,106 @@ static int ainic_set_mac_address(struct net_device *netdev, void *p)
 	}
 
 	eth_hw_addr_set(netdev, addr->sa_data);
+	return 0;
+}
+
+/* Context: the TX watchdog (timer, netif_tx_lock held): hand it over */
+static void ainic_tx_timeout(struct net_device *netdev, unsigned int txqueue)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	struct ainic_qp *qps = READ_ONCE(an->qps);
+	struct ainic_txq *txq;
+
+	if (qps && txqueue < an->nqps) {
+		txq = &qps[txqueue].txq;
+		netdev_err(netdev, "TX queue %u timed out: prod %u cons %u\n",
+			   txqueue, READ_ONCE(txq->prod), READ_ONCE(txq->cons));
+	} else {
+		netdev_err(netdev, "TX queue %u timed out\n", txqueue);
+	}
+	ainic_health_tx_timeout(an->adev, txqueue);
+}
+
+/**
+ * ainic_netdev_quiesce() - stop the netdev's use of the device for a reset
+ * @adev: device about to be reset
+ *
+ * The netdev stays registered but is detached (no xmit, no ndo calls
+ * reach the device) and its queues are stopped without Q_DESTROY: the
+ * reset that follows drops them. They are freed after the reset by
+ * ainic_netdev_resume().
+ *
+ * Context: process, RTNL held.
+ */
+void ainic_netdev_quiesce(struct ainic_dev *adev)
+{
+	struct net_device *netdev = adev->netdev;
+	struct ainic_net *an;
+
+	ASSERT_RTNL();
+	if (!netdev)
+		return;
+	an = netdev_priv(netdev);
+
+	netif_device_detach(netdev);
+	/* A failed recovery may have left queues there already */
+	if (netif_running(netdev) && an->datapath && an->qps) {
+		an->quiesced_qps = an->qps;
+		an->quiesced_nqps = an->nqps;
+		ainic_qps_stop(an, an->qps, an->nqps, false);
+	}
+
+	spin_lock_irq(&adev->link_lock);
+	netif_carrier_off(netdev);
+	spin_unlock_irq(&adev->link_lock);
+}
+
+/**
+ * ainic_netdev_resume() - bring the netdev back after a device reset
+ * @adev: device, reset and enabled again
+ *
+ * Frees the queues of ainic_netdev_quiesce() (the device no longer DMAs
+ * into them), replays the shadow state (MTU and MAC, then the queue
+ * pairs with their ring sizes and moderation) and reattaches the netdev.
+ *
+ * Context: process, RTNL held.
+ * Return: 0 or a negative errno (the netdev then stays detached).
+ */
+int ainic_netdev_resume(struct ainic_dev *adev)
+{
+	struct net_device *netdev = adev->netdev;
+	struct ainic_net *an;
+	int err;
+
+	ASSERT_RTNL();
+	if (!netdev)
+		return 0;
+	an = netdev_priv(netdev);
+
+	ainic_qps_free(an, an->quiesced_qps, an->quiesced_nqps);
+	an->quiesced_qps = NULL;
+	an->quiesced_nqps = 0;
+
+	err = ainic_port_replay(adev);
+	if (err) {
+		netdev_err(netdev, "cannot restore MTU and MAC: %pe\n",
+			   ERR_PTR(err));
+		return err;
+	}
+
+	if (netif_running(netdev)) {
+		if (an->datapath) {
+			err = ainic_up(an);
+			if (err) {
+				netdev_err(netdev, "cannot restore the queues: %pe\n",
+					   ERR_PTR(err));
+				return err;
+			}
+		}
+		ainic_netdev_read_link(adev, netdev);
+	}
+
+	netif_device_attach(netdev);
 	return 0;
 }
 
@@ -301,6 +444,7 @@ static const struct net_device_ops ainic_netdev_ops = {
 	.ndo_change_mtu		= ainic_change_mtu,
 	.ndo_set_mac_address	= ainic_set_mac_address,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_tx_timeout		= ainic_tx_timeout,
 };
 
 /* Data path parameters and features from the capabilities */
@@ -459,6 +603,12 @@ void ainic_netdev_destroy(struct ainic_dev *adev)
 	struct ainic_net *an = netdev_priv(netdev);
 
 	unregister_netdev(netdev);
+
+	/* Left by a recovery whose device reset failed */
+	rtnl_lock();
+	ainic_qps_free(an, an->quiesced_qps, an->quiesced_nqps);
+	an->quiesced_qps = NULL;
+	rtnl_unlock();
 
 	spin_lock_irq(&adev->link_lock);
 	adev->netdev = NULL;

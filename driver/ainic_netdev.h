@@ -16,5 +16,8 @@ void ainic_netdev_link_update(struct ainic_dev *adev, bool up);
 int ainic_netdev_reconfig(struct ainic_net *an, unsigned int nqps,
 			  unsigned int tx_log2, unsigned int rx_log2,
 			  struct netlink_ext_ack *extack);
+int ainic_port_replay(struct ainic_dev *adev);
+void ainic_netdev_quiesce(struct ainic_dev *adev);
+int ainic_netdev_resume(struct ainic_dev *adev);
 
 #endif /* _AINIC_NETDEV_H_ */

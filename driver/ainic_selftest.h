@@ -13,6 +13,6 @@ void ainic_selftest_init(struct ainic_dev *adev);
 int ainic_selftest_run(struct ainic_dev *adev, struct ainic_selftest_res *res);
 bool ainic_selftest_passed(const struct ainic_selftest_res *res);
 const char *ainic_selftest_result_str(u8 result);
-void ainic_selftest_irq(struct ainic_dev *adev);
+bool ainic_selftest_irq(struct ainic_dev *adev);
 
 #endif /* _AINIC_SELFTEST_H_ */

@@ -77,6 +77,8 @@ void ainic_q_stats_read(struct ainic_q_stats *s, struct ainic_stats_snap *o)
 		o->alloc_fail = u64_stats_read(&s->alloc_fail);
 		o->csum = u64_stats_read(&s->csum);
 		o->tso = u64_stats_read(&s->tso);
+		o->bad_comp = u64_stats_read(&s->bad_comp);
+		o->runts = u64_stats_read(&s->runts);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -92,6 +94,8 @@ void ainic_stats_add(struct ainic_stats_snap *sum,
 	sum->alloc_fail += s->alloc_fail;
 	sum->csum += s->csum;
 	sum->tso += s->tso;
+	sum->bad_comp += s->bad_comp;
+	sum->runts += s->runts;
 }
 EXPORT_SYMBOL_IF_KUNIT(ainic_stats_add);
 
@@ -206,38 +210,6 @@ const struct netdev_stat_ops ainic_stat_ops = {
 	.get_base_stats		= ainic_get_base_stats,
 };
 
-/* ---- admin commands ------------------------------------------------ */
-
-static int ainic_q_create(struct ainic_dev *adev, u8 qtype, u16 qid,
-			  u16 cq_id, u16 vector, unsigned int log2,
-			  dma_addr_t ring, u32 flags, u32 buf_size)
-{
-	struct ainic_admin_cmd cmd = {};
-
-	cmd.hdr.opcode = AINIC_OP_Q_CREATE;
-	cmd.q_create.qtype = qtype;
-	cmd.q_create.log2_entries = log2;
-	cmd.q_create.qid = cpu_to_le16(qid);
-	cmd.q_create.cq_id = cpu_to_le16(cq_id);
-	cmd.q_create.vector = cpu_to_le16(vector);
-	cmd.q_create.ring_addr = cpu_to_le64(ring);
-	cmd.q_create.flags = cpu_to_le32(flags);
-	cmd.q_create.buf_size = cpu_to_le32(buf_size);
-
-	return ainic_admin_exec(&adev->admin, &cmd, NULL);
-}
-
-static int ainic_q_destroy(struct ainic_dev *adev, u8 qtype, u16 qid)
-{
-	struct ainic_admin_cmd cmd = {};
-
-	cmd.hdr.opcode = AINIC_OP_Q_DESTROY;
-	cmd.q_destroy.qtype = qtype;
-	cmd.q_destroy.qid = cpu_to_le16(qid);
-
-	return ainic_admin_exec(&adev->admin, &cmd, NULL);
-}
-
 /* ---- completion queues --------------------------------------------- */
 
 /* The next CQE if the device has written it, else NULL */
@@ -283,39 +255,53 @@ static void ainic_tx_unmap(struct device *dev, struct ainic_tx_buf *buf)
  * @qp: queue pair
  * @budget: NAPI budget, 0 from netpoll
  *
+ * Looks at no more CQEs than the ring has entries, so a device that keeps
+ * writing them cannot hold the CPU here. A CQE must name the last (EOP)
+ * descriptor of an outstanding frame (§7.2); any other is counted and
+ * dropped, and the device reset through its health reporter, as its view
+ * of the ring can no longer be trusted.
+ *
  * Context: NAPI (softirq) or netpoll.
+ * Return: true when CQEs may be left (the bound was reached).
  */
-static void ainic_tx_clean(struct ainic_qp *qp, int budget)
+static bool ainic_tx_clean(struct ainic_qp *qp, int budget)
 {
-	struct ainic_dev *adev = qp->an->adev;
+	struct ainic_net *an = qp->an;
+	struct ainic_dev *adev = an->adev;
 	struct ainic_txq *txq = &qp->txq;
 	struct ainic_cq *cq = &qp->txcq;
-	u32 cons = txq->cons, prod;
-	unsigned int pkts = 0, bytes = 0, errors = 0, ncqe = 0;
+	unsigned int pkts = 0, bytes = 0, errors = 0, bad = 0, ncqe = 0;
+	u32 cons = txq->cons, prod, limit = cq->mask + 1;
 	struct ainic_cqe *cqe;
 
-	while ((cqe = ainic_cq_next(cq))) {
-		u32 last = le16_to_cpu(cqe->desc_index) & txq->mask;
+	while (ncqe < limit && (cqe = ainic_cq_next(cq))) {
+		u32 last = le16_to_cpu(cqe->desc_index);
+		u8 status = cqe->status;
 		bool done;
-
-		if (cqe->status)
-			errors++;
 
 		ainic_cq_advance(cq);
 		ncqe++;
 
 		/*
-		 * The frame's EOP must lie in [cons, prod). Read prod only
-		 * now: xmit may have posted the frame after this poll began.
+		 * The frame's EOP must lie in [cons, prod) and carry the skb.
+		 * Read prod only now: xmit may have posted the frame after
+		 * this poll began.
 		 */
 		prod = READ_ONCE(txq->prod);
-		if (ainic_ring_used(last, cons, txq->mask) >=
-		    ainic_ring_used(prod, cons, txq->mask)) {
-			netdev_warn_once(qp->an->netdev,
-					 "qp%u: TX completion for descriptor %u outside %u..%u, ignored\n",
-					 qp->idx, last, cons, prod);
+		if (unlikely(last > txq->mask ||
+			     ainic_ring_used(last, cons, txq->mask) >=
+			     ainic_ring_used(prod, cons, txq->mask) ||
+			     !txq->bufs[last].skb)) {
+			bad++;
+			if (net_ratelimit())
+				netdev_warn(an->netdev,
+					    "qp%u: TX completion names descriptor %u, not the last of a frame in %u..%u; dropped\n",
+					    qp->idx, last, cons, prod);
 			continue;
 		}
+
+		if (status)
+			errors++;
 
 		do {
 			struct ainic_tx_buf *buf = &txq->bufs[cons];
@@ -333,7 +319,7 @@ static void ainic_tx_clean(struct ainic_qp *qp, int budget)
 	}
 
 	if (!ncqe)
-		return;
+		return false;
 
 	WRITE_ONCE(txq->cons, cons);
 	ainic_wr32(adev, AINIC_REG_DB_TXCQ(qp->idx), cq->head);
@@ -342,15 +328,23 @@ static void ainic_tx_clean(struct ainic_qp *qp, int budget)
 	u64_stats_add(&txq->stats->packets, pkts);
 	u64_stats_add(&txq->stats->bytes, bytes);
 	u64_stats_add(&txq->stats->errors, errors);
+	u64_stats_add(&txq->stats->bad_comp, bad);
 	u64_stats_update_end(&txq->stats->syncp);
 
-	if (!netif_txq_completed_wake(txq->nq, pkts, bytes,
-				      ainic_tx_free(txq),
-				      AINIC_TX_WAKE_THRESH)) {
+	if (unlikely(bad))
+		ainic_health_report(adev, AINIC_HEALTH_BAD_TX_COMP);
+
+	/* No wake while the queues are being stopped (ainic_qps_stop()) */
+	if (!__netif_txq_completed_wake(txq->nq, pkts, bytes,
+					ainic_tx_free(txq),
+					AINIC_TX_WAKE_THRESH,
+					READ_ONCE(an->stopping))) {
 		u64_stats_update_begin(&txq->stats->syncp);
 		u64_stats_inc(&txq->stats->wakes);
 		u64_stats_update_end(&txq->stats->syncp);
 	}
+
+	return ncqe == limit;
 }
 
 static void ainic_tx_xstat_inc(struct ainic_txq *txq, u64_stats_t *ctr)
@@ -521,7 +515,11 @@ drop:
 	return NETDEV_TX_OK;
 }
 
-/* Unmap and free whatever the device did not complete; queue stopped */
+/*
+ * Unmap and free whatever the device did not complete. NAPI is disabled
+ * and the device no longer reads the ring; the TX lock keeps a stray
+ * xmit out all the same.
+ */
 static void ainic_tx_purge(struct ainic_qp *qp)
 {
 	struct ainic_txq *txq = &qp->txq;
@@ -530,6 +528,7 @@ static void ainic_tx_purge(struct ainic_qp *qp)
 	if (!txq->bufs)
 		return;
 
+	__netif_tx_lock_bh(txq->nq);
 	for (i = 0; i <= txq->mask; i++) {
 		struct ainic_tx_buf *buf = &txq->bufs[i];
 
@@ -541,20 +540,24 @@ static void ainic_tx_purge(struct ainic_qp *qp)
 	}
 	txq->prod = 0;
 	txq->cons = 0;
-	if (txq->nq)
-		netdev_tx_reset_queue(txq->nq);
+	netdev_tx_reset_queue(txq->nq);
+	__netif_tx_unlock_bh(txq->nq);
 }
 
 /* ---- receive ------------------------------------------------------- */
 
-/**
- * ainic_rx_refill() - post free buffers and ring the RX doorbell
- * @qp: queue pair
- *
- * Context: NAPI, or process context before NAPI is enabled.
- * Return: buffers posted in the ring after the refill.
+static void ainic_rx_stat_inc(struct ainic_rxq *rxq, u64_stats_t *ctr)
+{
+	u64_stats_update_begin(&rxq->stats->syncp);
+	u64_stats_inc(ctr);
+	u64_stats_update_end(&rxq->stats->syncp);
+}
+
+/*
+ * Post free buffers in the ring, without the doorbell. Returns how many
+ * were posted.
  */
-static u32 ainic_rx_refill(struct ainic_qp *qp)
+static u32 ainic_rx_post(struct ainic_qp *qp)
 {
 	struct ainic_net *an = qp->an;
 	struct ainic_rxq *rxq = &qp->rxq;
@@ -566,9 +569,7 @@ static u32 ainic_rx_refill(struct ainic_qp *qp)
 
 		page = page_pool_dev_alloc_pages(rxq->pp);
 		if (!page) {
-			u64_stats_update_begin(&rxq->stats->syncp);
-			u64_stats_inc(&rxq->stats->alloc_fail);
-			u64_stats_update_end(&rxq->stats->syncp);
+			ainic_rx_stat_inc(rxq, &rxq->stats->alloc_fail);
 			break;
 		}
 		rxq->pages[prod] = page;
@@ -579,11 +580,24 @@ static u32 ainic_rx_refill(struct ainic_qp *qp)
 		prod = (prod + 1) & rxq->mask;
 		n++;
 	}
+	rxq->prod = prod;
 
-	if (n) {
-		rxq->prod = prod;
-		ainic_wr32(an->adev, AINIC_REG_DB_RXQ(qp->idx), prod);
-	}
+	return n;
+}
+
+/**
+ * ainic_rx_refill() - post free buffers and ring the RX doorbell
+ * @qp: queue pair, started
+ *
+ * Context: NAPI.
+ * Return: buffers posted in the ring after the refill.
+ */
+static u32 ainic_rx_refill(struct ainic_qp *qp)
+{
+	struct ainic_rxq *rxq = &qp->rxq;
+
+	if (ainic_rx_post(qp))
+		ainic_wr32(qp->an->adev, AINIC_REG_DB_RXQ(qp->idx), rxq->prod);
 
 	return ainic_ring_used(rxq->prod, rxq->cons, rxq->mask);
 }
@@ -598,11 +612,14 @@ static void ainic_rx_add_buf(struct ainic_qp *qp, struct page *page, u32 len)
 		goto drop;
 
 	if (!skb) {
+		/* eth_type_trans() pulls the header from the first buffer */
+		if (unlikely(len < ETH_HLEN)) {
+			ainic_rx_stat_inc(rxq, &rxq->stats->runts);
+			goto drop_err;
+		}
 		skb = napi_build_skb(page_address(page), PAGE_SIZE);
 		if (unlikely(!skb)) {
-			u64_stats_update_begin(&rxq->stats->syncp);
-			u64_stats_inc(&rxq->stats->alloc_fail);
-			u64_stats_update_end(&rxq->stats->syncp);
+			ainic_rx_stat_inc(rxq, &rxq->stats->alloc_fail);
 			goto drop_err;
 		}
 		skb_mark_for_recycle(skb);
@@ -628,10 +645,15 @@ drop:
 /**
  * ainic_rx_clean() - receive frames from the RX completion queue
  * @qp: queue pair
- * @budget: most frames to pass up
+ * @budget: most completions to look at
+ *
+ * Every CQE counts against @budget, so a device that never sets EOP cannot
+ * keep the poll here. Buffers are used in ring order (§7.3): a CQE naming
+ * another buffer than the next one is counted and taken for the next one,
+ * whose frame is dropped, which keeps the ring in step with the device.
  *
  * Context: NAPI.
- * Return: frames completed (passed up or dropped).
+ * Return: completions processed.
  */
 static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 {
@@ -640,45 +662,56 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 	struct ainic_rxq *rxq = &qp->rxq;
 	struct ainic_cq *cq = &qp->rxcq;
 	unsigned int pkts = 0, bytes = 0, drops = 0, errors = 0, csum = 0;
-	unsigned int ncqe = 0;
+	unsigned int bad = 0;
 	struct ainic_cqe *cqe;
-	int done = 0;
+	int ncqe = 0;
 
-	while (done < budget && (cqe = ainic_cq_next(cq))) {
-		u32 idx = le16_to_cpu(cqe->desc_index) & rxq->mask;
+	while (ncqe < budget && (cqe = ainic_cq_next(cq))) {
+		u32 idx = le16_to_cpu(cqe->desc_index);
 		u16 cflags = le16_to_cpu(cqe->cflags);
 		u32 len = le32_to_cpu(cqe->len);
+		u32 cons = rxq->cons;
 		struct page *page;
 		struct sk_buff *skb;
 
 		ainic_cq_advance(cq);
 		ncqe++;
 
-		page = rxq->pages[idx];
-		if (unlikely(idx != rxq->cons || !page)) {
-			netdev_warn_once(netdev,
-					 "qp%u: RX completion for buffer %u, expected %u\n",
-					 qp->idx, idx, rxq->cons);
-			errors++;
+		page = rxq->pages[cons];
+		if (unlikely(!page)) {
+			/* Nothing posted there: the CQE is the device's bug */
+			bad++;
+			if (net_ratelimit())
+				netdev_warn(netdev,
+					    "qp%u: RX completion with no buffer posted (index %u), dropped\n",
+					    qp->idx, idx);
 			continue;
 		}
-		rxq->pages[idx] = NULL;
-		rxq->cons = (idx + 1) & rxq->mask;
+		rxq->pages[cons] = NULL;
+		rxq->cons = (cons + 1) & rxq->mask;
 
-		if (unlikely(cqe->status || !len || len > an->rx_buf_size)) {
+		if (unlikely(idx != cons || !len || len > an->rx_buf_size)) {
+			bad++;
+			if (net_ratelimit())
+				netdev_warn(netdev,
+					    "qp%u: bad RX completion (buffer %u, expected %u, length %u of %u), frame dropped\n",
+					    qp->idx, idx, cons, len,
+					    an->rx_buf_size);
+			rxq->skb_err = true;
+			page_pool_put_full_page(rxq->pp, page, true);
+		} else if (unlikely(cqe->status)) {
 			errors++;
 			rxq->skb_err = true;
 			page_pool_put_full_page(rxq->pp, page, true);
 		} else {
-			page_pool_dma_sync_for_cpu(rxq->pp, page,
-						   AINIC_RX_HEADROOM, len);
+			/* The pool adds its offset (the headroom) itself */
+			page_pool_dma_sync_for_cpu(rxq->pp, page, 0, len);
 			ainic_rx_add_buf(qp, page, len);
 		}
 
 		if (!(cflags & AINIC_CQE_F_EOP))
 			continue;
 
-		done++;
 		skb = rxq->skb;
 		rxq->skb = NULL;
 		if (unlikely(rxq->skb_err)) {
@@ -704,17 +737,18 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 	if (ncqe)
 		ainic_wr32(an->adev, AINIC_REG_DB_RXCQ(qp->idx), cq->head);
 
-	if (pkts || drops || errors) {
+	if (pkts || drops || errors || bad) {
 		u64_stats_update_begin(&rxq->stats->syncp);
 		u64_stats_add(&rxq->stats->packets, pkts);
 		u64_stats_add(&rxq->stats->bytes, bytes);
 		u64_stats_add(&rxq->stats->drops, drops);
 		u64_stats_add(&rxq->stats->errors, errors);
+		u64_stats_add(&rxq->stats->bad_comp, bad);
 		u64_stats_add(&rxq->stats->csum, csum);
 		u64_stats_update_end(&rxq->stats->syncp);
 	}
 
-	return done;
+	return ncqe;
 }
 
 /* Return every posted buffer and any partial frame; NAPI disabled */
@@ -748,25 +782,36 @@ static int ainic_poll(struct napi_struct *napi, int budget)
 {
 	struct ainic_qp *qp = container_of(napi, struct ainic_qp, napi);
 	struct ainic_dev *adev = qp->an->adev;
+	bool tx_more;
 	int work;
 
-	ainic_tx_clean(qp, budget);
+	tx_more = ainic_tx_clean(qp, budget);
 	if (!budget)
 		return 0;
 
 	work = ainic_rx_clean(qp, budget);
 
-	/* An empty RX ring stalls the queue: poll again until refilled */
+	/*
+	 * An empty RX ring stalls the queue, but polling again at once would
+	 * only spin while memory is short: retry from a timer instead (TX
+	 * completions still raise the vector meanwhile).
+	 */
 	if (!ainic_rx_refill(qp))
+		mod_timer(&qp->refill_timer, jiffies + AINIC_RX_REFILL_RETRY);
+
+	if (tx_more || work >= budget)
 		return budget;
 
-	if (work < budget) {
-		if (napi_complete_done(napi, work))
-			ainic_wr32(adev, AINIC_REG_INTR_MASK(qp->vector), 0);
-		return work;
-	}
+	if (napi_complete_done(napi, work))
+		ainic_wr32(adev, AINIC_REG_INTR_MASK(qp->vector), 0);
+	return work;
+}
 
-	return budget;
+static void ainic_refill_timer(struct timer_list *t)
+{
+	struct ainic_qp *qp = from_timer(qp, t, refill_timer);
+
+	napi_schedule(&qp->napi);
 }
 
 static irqreturn_t ainic_qp_irq(int irq, void *data)
@@ -787,19 +832,16 @@ static void *ainic_ring_alloc(struct device *dev, u32 entries, size_t esize,
 	return dma_alloc_coherent(dev, entries * esize, dma, GFP_KERNEL);
 }
 
+/* Free what ainic_qp_alloc() set up; stopped, the device does no DMA */
 static void ainic_qp_free(struct ainic_net *an, struct ainic_qp *qp)
 {
 	struct device *dev = an->adev->dev;
 	u32 ntx = qp->txq.mask + 1, nrx = qp->rxq.mask + 1;
 
+	timer_shutdown_sync(&qp->refill_timer);
 	ainic_tx_purge(qp);
 	ainic_rx_purge(qp);
 
-	if (qp->irq_requested) {
-		irq_update_affinity_hint(qp->irq, NULL);
-		free_irq(qp->irq, qp);
-		qp->irq_requested = false;
-	}
 	if (qp->rxq.pp)
 		page_pool_destroy(qp->rxq.pp);
 	if (qp->napi.poll)
@@ -820,13 +862,19 @@ static void ainic_qp_free(struct ainic_net *an, struct ainic_qp *qp)
 				  qp->txq.ring, qp->txq.dma);
 }
 
+/*
+ * Allocate the memory of one queue pair and post its RX buffers in the
+ * ring, without touching the device or the interrupt vector, so that this
+ * can run while the previous configuration still runs.
+ */
 static int ainic_qp_alloc(struct ainic_net *an, struct ainic_qp *qp,
-			  unsigned int idx)
+			  unsigned int idx, unsigned int tx_log2,
+			  unsigned int rx_log2)
 {
 	struct ainic_dev *adev = an->adev;
 	struct device *dev = adev->dev;
 	struct net_device *netdev = an->netdev;
-	u32 ntx = 1U << an->tx_log2, nrx = 1U << an->rx_log2;
+	u32 ntx = 1U << tx_log2, nrx = 1U << rx_log2;
 	struct page_pool_params pp = {
 		.flags		= PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
 		.order		= 0,
@@ -840,8 +888,9 @@ static int ainic_qp_alloc(struct ainic_net *an, struct ainic_qp *qp,
 		.offset		= AINIC_RX_HEADROOM,
 		.max_len	= an->rx_buf_size,
 	};
-	int cpu, err;
+	int err;
 
+	timer_setup(&qp->refill_timer, ainic_refill_timer, 0);
 	qp->an = an;
 	qp->idx = idx;
 	qp->vector = AINIC_VEC_QP(idx);
@@ -870,6 +919,9 @@ static int ainic_qp_alloc(struct ainic_net *an, struct ainic_qp *qp,
 	    !qp->rxcq.ring || !qp->txq.bufs || !qp->rxq.pages)
 		return -ENOMEM;
 
+	/* Added, not enabled: the page pool may refer to it (and be destroyed) */
+	netif_napi_add(netdev, &qp->napi, ainic_poll);
+
 	qp->rxq.pp = page_pool_create(&pp);
 	if (IS_ERR(qp->rxq.pp)) {
 		err = PTR_ERR(qp->rxq.pp);
@@ -877,38 +929,32 @@ static int ainic_qp_alloc(struct ainic_net *an, struct ainic_qp *qp,
 		return err;
 	}
 
-	netif_napi_add(netdev, &qp->napi, ainic_poll);
-
-	qp->irq = pci_irq_vector(adev->pdev, qp->vector);
-	if (qp->irq < 0)
-		return qp->irq;
-	snprintf(qp->irq_name, sizeof(qp->irq_name), "%s-qp%u",
-		 netdev->name, idx);
-	err = request_irq(qp->irq, ainic_qp_irq, 0, qp->irq_name, qp);
-	if (err)
-		return err;
-	qp->irq_requested = true;
-	netif_napi_set_irq(&qp->napi, qp->irq);
-
-	cpu = cpumask_local_spread(idx, dev_to_node(dev));
-	irq_update_affinity_hint(qp->irq, cpumask_of(cpu));
+	if (!ainic_rx_post(qp)) {
+		netdev_err(netdev, "qp%u: cannot allocate RX buffers\n", idx);
+		return -ENOMEM;
+	}
 
 	return 0;
 }
 
 /**
- * ainic_qps_alloc() - allocate queue pairs and their vectors
- * @an: netdev private area; ring sizes from @an
+ * ainic_qps_alloc() - allocate queue pairs
+ * @an: netdev private area
  * @nqps: queue pairs
+ * @tx_log2: TX ring size, log2
+ * @rx_log2: RX ring size, log2
  * @qps_out: the array, for ainic_qps_start() and ainic_qps_free()
  *
- * Allocates rings, buffers bookkeeping, page pools, NAPI instances and
- * interrupts; the device is not told yet.
+ * Allocates rings, buffer bookkeeping, page pools, NAPI instances and the
+ * RX buffers; neither the device nor the interrupt vectors are touched,
+ * so a running configuration is not disturbed and stays usable when this
+ * fails.
  *
  * Context: process, RTNL held.
  * Return: 0 or a negative errno (nothing left allocated).
  */
 int ainic_qps_alloc(struct ainic_net *an, unsigned int nqps,
+		    unsigned int tx_log2, unsigned int rx_log2,
 		    struct ainic_qp **qps_out)
 {
 	struct ainic_qp *qps;
@@ -920,7 +966,7 @@ int ainic_qps_alloc(struct ainic_net *an, unsigned int nqps,
 		return -ENOMEM;
 
 	for (i = 0; i < nqps; i++) {
-		err = ainic_qp_alloc(an, &qps[i], i);
+		err = ainic_qp_alloc(an, &qps[i], i, tx_log2, rx_log2);
 		if (err) {
 			netdev_err(an->netdev, "cannot allocate queue pair %u: %pe\n",
 				   i, ERR_PTR(err));
@@ -936,7 +982,7 @@ int ainic_qps_alloc(struct ainic_net *an, unsigned int nqps,
 /**
  * ainic_qps_free() - free queue pairs
  * @an: netdev private area
- * @qps: from ainic_qps_alloc(), stopped
+ * @qps: from ainic_qps_alloc(), stopped or never started
  * @nqps: entries in @qps
  *
  * Their counters stay in @an->qstats.
@@ -951,10 +997,8 @@ void ainic_qps_free(struct ainic_net *an, struct ainic_qp *qps,
 	if (!qps)
 		return;
 
-	if (an->qps == qps) {
-		WRITE_ONCE(an->qps, NULL);
-		an->nqps = 0;
-	}
+	/* Lockless readers of @an->qps (xmit) are done with it */
+	synchronize_net();
 
 	for (i = 0; i < nqps; i++)
 		ainic_qp_free(an, &qps[i]);
@@ -990,31 +1034,34 @@ void ainic_qps_set_coalesce(struct ainic_net *an)
 static int ainic_qp_create(struct ainic_net *an, struct ainic_qp *qp)
 {
 	struct ainic_dev *adev = an->adev;
+	unsigned int tx_log2 = ilog2(qp->txq.mask + 1);
+	unsigned int rx_log2 = ilog2(qp->rxq.mask + 1);
 	u16 n = qp->idx;
 	int err = 0;
 
 	while (!err && qp->created < AINIC_QP_NUM_QUEUES) {
 		switch (qp->created) {
 		case AINIC_QP_TXCQ:
-			err = ainic_q_create(adev, AINIC_QTYPE_CQ, 2 * n, 0,
-					     qp->vector, an->tx_log2,
-					     qp->txcq.dma,
-					     AINIC_Q_F_IRQ_ENABLE, 0);
+			err = ainic_cmd_q_create(adev, AINIC_QTYPE_CQ, 2 * n, 0,
+						 qp->vector, tx_log2,
+						 qp->txcq.dma,
+						 AINIC_Q_F_IRQ_ENABLE, 0);
 			break;
 		case AINIC_QP_RXCQ:
-			err = ainic_q_create(adev, AINIC_QTYPE_CQ, 2 * n + 1, 0,
-					     qp->vector, an->rx_log2,
-					     qp->rxcq.dma,
-					     AINIC_Q_F_IRQ_ENABLE, 0);
+			err = ainic_cmd_q_create(adev, AINIC_QTYPE_CQ, 2 * n + 1,
+						 0, qp->vector, rx_log2,
+						 qp->rxcq.dma,
+						 AINIC_Q_F_IRQ_ENABLE, 0);
 			break;
 		case AINIC_QP_TXQ:
-			err = ainic_q_create(adev, AINIC_QTYPE_TXQ, n, 2 * n, 0,
-					     an->tx_log2, qp->txq.dma, 0, 0);
+			err = ainic_cmd_q_create(adev, AINIC_QTYPE_TXQ, n, 2 * n,
+						 0, tx_log2, qp->txq.dma, 0, 0);
 			break;
 		case AINIC_QP_RXQ:
-			err = ainic_q_create(adev, AINIC_QTYPE_RXQ, n, 2 * n + 1,
-					     0, an->rx_log2, qp->rxq.dma, 0,
-					     an->rx_buf_size);
+			err = ainic_cmd_q_create(adev, AINIC_QTYPE_RXQ, n,
+						 2 * n + 1, 0, rx_log2,
+						 qp->rxq.dma, 0,
+						 an->rx_buf_size);
 			break;
 		}
 		if (!err)
@@ -1027,7 +1074,8 @@ static int ainic_qp_create(struct ainic_net *an, struct ainic_qp *qp)
 	return err;
 }
 
-static void ainic_qp_destroy(struct ainic_net *an, struct ainic_qp *qp)
+/* Destroy the device queues of @qp in reverse order; 0 or the first error */
+static int ainic_qp_destroy(struct ainic_net *an, struct ainic_qp *qp)
 {
 	static const u8 qtype[AINIC_QP_NUM_QUEUES] = {
 		[AINIC_QP_TXCQ] = AINIC_QTYPE_CQ,
@@ -1044,13 +1092,56 @@ static void ainic_qp_destroy(struct ainic_net *an, struct ainic_qp *qp)
 	int err;
 
 	while (qp->created) {
+		err = ainic_cmd_q_destroy(an->adev, qtype[qp->created - 1],
+					  qid[qp->created - 1]);
+		if (err) {
+			if (ainic_present(an->adev))
+				netdev_err(an->netdev, "qp%u: Q_DESTROY of queue %u failed: %pe\n",
+					   qp->idx, qp->created - 1,
+					   ERR_PTR(err));
+			return err;
+		}
 		qp->created--;
-		err = ainic_q_destroy(an->adev, qtype[qp->created],
-				      qid[qp->created]);
-		if (err && ainic_present(an->adev))
-			netdev_err(an->netdev, "qp%u: Q_DESTROY of queue %u failed: %pe\n",
-				   qp->idx, qp->created, ERR_PTR(err));
 	}
+
+	return 0;
+}
+
+/* Request the vector of @qp, create its device queues and start it */
+static int ainic_qp_start(struct ainic_net *an, struct ainic_qp *qp)
+{
+	struct ainic_dev *adev = an->adev;
+	struct net_device *netdev = an->netdev;
+	int cpu, err;
+
+	qp->irq = pci_irq_vector(adev->pdev, qp->vector);
+	if (qp->irq < 0)
+		return qp->irq;
+	snprintf(qp->irq_name, sizeof(qp->irq_name), "%s-qp%u",
+		 netdev->name, qp->idx);
+	err = request_irq(qp->irq, ainic_qp_irq, 0, qp->irq_name, qp);
+	if (err)
+		return err;
+	qp->irq_requested = true;
+	netif_napi_set_irq(&qp->napi, qp->irq);
+	cpu = cpumask_local_spread(qp->idx, dev_to_node(adev->dev));
+	irq_update_affinity_hint(qp->irq, cpumask_of(cpu));
+
+	err = ainic_qp_create(an, qp);
+	if (err)
+		return err;
+
+	/* The buffers were posted at allocation: tell the device */
+	ainic_wr32(adev, AINIC_REG_DB_RXQ(qp->idx), qp->rxq.prod);
+
+	ainic_qp_set_coalesce(an, qp);
+	napi_enable(&qp->napi);
+	qp->napi_enabled = true;
+	netif_queue_set_napi(netdev, qp->idx, NETDEV_QUEUE_TYPE_TX, &qp->napi);
+	netif_queue_set_napi(netdev, qp->idx, NETDEV_QUEUE_TYPE_RX, &qp->napi);
+	ainic_wr32(adev, AINIC_REG_INTR_MASK(qp->vector), 0);
+
+	return 0;
 }
 
 /**
@@ -1059,9 +1150,10 @@ static void ainic_qp_destroy(struct ainic_net *an, struct ainic_qp *qp)
  * @qps: from ainic_qps_alloc()
  * @nqps: entries in @qps
  *
- * Creates the queues in the order of §7.1, posts RX buffers, enables NAPI,
- * unmasks the vectors and publishes @qps for xmit and statistics. On
- * failure everything done is undone; @qps stays allocated.
+ * Requests the vectors, creates the queues in the order of §7.1, enables
+ * NAPI, unmasks the vectors and publishes @qps for xmit and statistics.
+ * The TX queues are left to the caller to wake. On failure everything done
+ * is undone; @qps stays allocated.
  *
  * Context: process, RTNL held.
  * Return: 0 or a negative errno.
@@ -1077,27 +1169,11 @@ int ainic_qps_start(struct ainic_net *an, struct ainic_qp *qps,
 	if (err)
 		return err;
 
+	WRITE_ONCE(an->stopping, false);
 	for (i = 0; i < nqps; i++) {
-		struct ainic_qp *qp = &qps[i];
-
-		err = ainic_qp_create(an, qp);
+		err = ainic_qp_start(an, &qps[i]);
 		if (err)
 			goto err_stop;
-
-		if (!ainic_rx_refill(qp)) {
-			netdev_err(netdev, "qp%u: cannot post RX buffers\n", i);
-			err = -ENOMEM;
-			goto err_stop;
-		}
-
-		ainic_qp_set_coalesce(an, qp);
-		napi_enable(&qp->napi);
-		qp->napi_enabled = true;
-		netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_TX,
-				     &qp->napi);
-		netif_queue_set_napi(netdev, i, NETDEV_QUEUE_TYPE_RX,
-				     &qp->napi);
-		ainic_wr32(an->adev, AINIC_REG_INTR_MASK(qp->vector), 0);
 	}
 
 	an->nqps = nqps;
@@ -1106,31 +1182,37 @@ int ainic_qps_start(struct ainic_net *an, struct ainic_qp *qps,
 	return 0;
 
 err_stop:
-	ainic_qps_stop(an, qps, nqps);
+	ainic_qps_stop(an, qps, nqps, true);
 	return err;
 }
 
 /**
  * ainic_qps_stop() - stop the queue pairs and destroy the device queues
  * @an: netdev private area
- * @qps: started (or partly started) queue pairs
+ * @qps: started (or partly started) queue pairs, or NULL
  * @nqps: entries in @qps
+ * @destroy: destroy the device queues; false when the caller resets the
+ *	device, which drops them
  *
- * The TX queues must be stopped (netif_tx_disable()) before. The buffers
- * are released by ainic_qps_free().
+ * In fbnic's order: vectors masked and NAPI disabled first, so that no
+ * completion can wake a TX queue, then the TX queues stopped, then the
+ * device queues destroyed. If a Q_DESTROY fails the device may still DMA
+ * into the rings: it is reset (which stops DMA, §3.2) before the caller
+ * frees anything. Finally the vectors are released, so that the next
+ * configuration can request them. The buffers are released by
+ * ainic_qps_free().
  *
  * Context: process, RTNL held.
  */
 void ainic_qps_stop(struct ainic_net *an, struct ainic_qp *qps,
-		    unsigned int nqps)
+		    unsigned int nqps, bool destroy)
 {
 	struct net_device *netdev = an->netdev;
 	unsigned int i;
 
-	if (!qps)
-		return;
+	WRITE_ONCE(an->stopping, true);
 
-	for (i = 0; i < nqps; i++) {
+	for (i = 0; qps && i < nqps; i++) {
 		struct ainic_qp *qp = &qps[i];
 
 		ainic_wr32(an->adev, AINIC_REG_INTR_MASK(qp->vector), 1);
@@ -1142,12 +1224,37 @@ void ainic_qps_stop(struct ainic_net *an, struct ainic_qp *qps,
 			napi_disable(&qp->napi);
 			qp->napi_enabled = false;
 		}
+		timer_delete_sync(&qp->refill_timer);
 	}
 
-	for (i = nqps; i-- > 0;)
-		ainic_qp_destroy(an, &qps[i]);
+	netif_tx_disable(netdev);
 
-	for (i = 0; i < nqps; i++)
-		if (qps[i].irq_requested)
-			synchronize_irq(qps[i].irq);
+	if (!qps)
+		return;
+
+	if (an->qps == qps) {
+		WRITE_ONCE(an->qps, NULL);
+		an->nqps = 0;
+	}
+
+	for (i = nqps; destroy && i-- > 0;) {
+		if (ainic_qp_destroy(an, &qps[i])) {
+			/* Stop its DMA the only way left before freeing */
+			ainic_health_destroy_failed(an->adev);
+			destroy = false;
+		}
+	}
+	/* Without destroy the device was (or is being) reset */
+	for (i = 0; !destroy && i < nqps; i++)
+		qps[i].created = 0;
+
+	for (i = 0; i < nqps; i++) {
+		struct ainic_qp *qp = &qps[i];
+
+		if (!qp->irq_requested)
+			continue;
+		irq_update_affinity_hint(qp->irq, NULL);
+		free_irq(qp->irq, qp);
+		qp->irq_requested = false;
+	}
 }

@@ -6,6 +6,7 @@
 
 #include <linux/interrupt.h>
 #include <linux/netdevice.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <net/netdev_queues.h>
@@ -17,6 +18,8 @@ struct page_pool;
 
 #define AINIC_RING_DEFAULT_LOG2	10	/* 1024 entries */
 #define AINIC_COAL_DEFAULT_USECS	0
+/* Retry an RX refill that found no memory after this long */
+#define AINIC_RX_REFILL_RETRY	(HZ / 100 ?: 1)
 /* Where the device writes in an RX buffer page */
 #define AINIC_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 
@@ -32,6 +35,10 @@ struct page_pool;
  * @alloc_fail: RX: buffer allocations that failed
  * @csum: TX: CHECKSUM_PARTIAL frames; RX: frames with CSUM_OK
  * @tso: TX: TSO frames
+ * @bad_comp: completions that broke the device contract (a descriptor
+ *	that is not outstanding or not a frame's last, a length beyond the
+ *	buffer); dropped, and for TX the device is reset
+ * @runts: RX: frames whose first buffer is shorter than an Ethernet header
  */
 struct ainic_q_stats {
 	struct u64_stats_sync syncp;
@@ -44,6 +51,8 @@ struct ainic_q_stats {
 	u64_stats_t alloc_fail;
 	u64_stats_t csum;
 	u64_stats_t tso;
+	u64_stats_t bad_comp;
+	u64_stats_t runts;
 };
 
 /**
@@ -57,6 +66,8 @@ struct ainic_q_stats {
  * @alloc_fail: see struct ainic_q_stats
  * @csum: see struct ainic_q_stats
  * @tso: see struct ainic_q_stats
+ * @bad_comp: see struct ainic_q_stats
+ * @runts: see struct ainic_q_stats
  */
 struct ainic_stats_snap {
 	u64 packets;
@@ -68,6 +79,8 @@ struct ainic_stats_snap {
 	u64 alloc_fail;
 	u64 csum;
 	u64 tso;
+	u64 bad_comp;
+	u64 runts;
 };
 
 #define AINIC_Q_STATS_NUM	(sizeof(struct ainic_stats_snap) / sizeof(u64))
@@ -166,6 +179,7 @@ struct ainic_rxq {
  * @created: device queues created, for the teardown path
  * @napi_enabled: @napi is enabled
  * @napi: NAPI instance serving both completion queues
+ * @refill_timer: schedules @napi again when an RX refill found no memory
  * @txq: transmit ring
  * @rxq: receive ring
  * @txcq: completion queue 2 * @idx
@@ -181,6 +195,7 @@ struct ainic_qp {
 	unsigned int created;
 	bool napi_enabled;
 	struct napi_struct napi;
+	struct timer_list refill_timer;
 	struct ainic_txq txq;
 	struct ainic_rxq rxq;
 	struct ainic_cq txcq;
@@ -227,6 +242,9 @@ struct ainic_txdrop_stats {
  * @coal_frames: interrupt moderation, completions
  * @qps: queue pairs while the netdev is up, else NULL
  * @nqps: entries in @qps
+ * @stopping: the queue pairs are being stopped: NAPI wakes no TX queue
+ * @quiesced_qps: queue pairs stopped for a device reset, freed after it
+ * @quiesced_nqps: entries in @quiesced_qps
  * @qstats: counters of queue pairs 0 .. @max_qps - 1. They are kept when
  *	the queues are freed (down, reconfiguration), so per-queue counters
  *	and totals never go back; queues beyond @num_qps count as base stats
@@ -250,6 +268,9 @@ struct ainic_net {
 
 	struct ainic_qp *qps;
 	unsigned int nqps;
+	bool stopping;
+	struct ainic_qp *quiesced_qps;
+	unsigned int quiesced_nqps;
 	struct ainic_qstats *qstats;
 
 	unsigned int num_txdrop;
@@ -257,13 +278,14 @@ struct ainic_net {
 };
 
 int ainic_qps_alloc(struct ainic_net *an, unsigned int nqps,
+		    unsigned int tx_log2, unsigned int rx_log2,
 		    struct ainic_qp **qps_out);
 void ainic_qps_free(struct ainic_net *an, struct ainic_qp *qps,
 		    unsigned int nqps);
 int ainic_qps_start(struct ainic_net *an, struct ainic_qp *qps,
 		    unsigned int nqps);
 void ainic_qps_stop(struct ainic_net *an, struct ainic_qp *qps,
-		    unsigned int nqps);
+		    unsigned int nqps, bool destroy);
 void ainic_qps_set_coalesce(struct ainic_net *an);
 
 netdev_tx_t ainic_xmit(struct sk_buff *skb, struct net_device *netdev);

@@ -13,10 +13,14 @@
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/if_vlan.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
 #include <linux/u64_stats_sync.h>
+#include <net/ip.h>
 #include <net/netdev_queues.h>
 
 #include "ainic.h"
@@ -436,6 +440,35 @@ int ainic_netdev_resume(struct ainic_dev *adev)
 	return 0;
 }
 
+/*
+ * The device segments only TCP right behind the IPv4 header or a bare IPv6
+ * header, with an MSS of at least AINIC_TSO_MIN_MSS (spec 7.2); anything
+ * else it completes with EINVAL, so the stack segments such skbs itself.
+ */
+static netdev_features_t ainic_features_check(struct sk_buff *skb,
+					      struct net_device *netdev,
+					      netdev_features_t features)
+{
+	unsigned int ip_end;
+
+	features = vlan_features_check(skb, features);
+	if (!skb_is_gso(skb))
+		return features;
+
+	if (skb_shinfo(skb)->gso_size < AINIC_TSO_MIN_MSS)
+		return features & ~NETIF_F_GSO_MASK;
+
+	if (skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4)
+		ip_end = skb_network_offset(skb) + ip_hdrlen(skb);
+	else
+		ip_end = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	if (skb_transport_offset(skb) != ip_end ||
+	    tcp_hdrlen(skb) > AINIC_TSO_MAX_TCP_HDR)
+		return features & ~NETIF_F_GSO_MASK;
+
+	return features;
+}
+
 static const struct net_device_ops ainic_netdev_ops = {
 	.ndo_open		= ainic_open,
 	.ndo_stop		= ainic_stop,
@@ -445,6 +478,7 @@ static const struct net_device_ops ainic_netdev_ops = {
 	.ndo_set_mac_address	= ainic_set_mac_address,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_tx_timeout		= ainic_tx_timeout,
+	.ndo_features_check	= ainic_features_check,
 };
 
 /* Data path parameters and features from the capabilities */

@@ -105,7 +105,20 @@ class Stream:
         if m:
             depth = len(m.group(1)) // 2
             if depth == 0:
-                self.top_plan = int(m.group(2))
+                # One log may hold several TAP documents (a suite running
+                # two programs): a plan closes the results before it when
+                # it trails them, else opens a new document.
+                if self.sub:
+                    self.flush_program(None, "", allow)
+                if self.top_plan is not None:
+                    self.check_top_plan(allow)
+                    self.top_plan = int(m.group(2))
+                elif self.top_results:
+                    self.top_plan = int(m.group(2))
+                    self.check_top_plan(allow)
+                    self.top_plan = None
+                else:
+                    self.top_plan = int(m.group(2))
             elif depth == 1:
                 if self.sub:
                     # A new program's plan while the previous one's
@@ -127,11 +140,16 @@ class Stream:
         elif depth == 1:
             self.sub.append((kind, text))
 
-    def end(self, allow):
-        self.flush_program(None, "", allow)
-        if self.top_plan is not None and self.top_plan != self.top_results:
+    def check_top_plan(self, allow):
+        if self.top_plan != self.top_results:
             self._count("fail", f"planned {self.top_plan} results, reported {self.top_results}",
                         allow)
+        self.top_results = 0
+
+    def end(self, allow):
+        self.flush_program(None, "", allow)
+        if self.top_plan is not None:
+            self.check_top_plan(allow)
 
 
 def count(lines, allow):

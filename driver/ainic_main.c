@@ -275,21 +275,27 @@ static irqreturn_t ainic_irq_admin(int irq, void *data)
  * @adev: device
  *
  * Allocates one vector for admin and events plus one per queue pair the
- * netdev will use: min(online CPUs, MAX_QPS). Queue vectors are not used
- * yet.
+ * netdev will use: min(online CPUs, MAX_QPS). Fewer queue vectors than
+ * that are accepted; none at all is not, when the device offers one.
  *
  * Return: 0 or a negative errno.
  */
 static int ainic_irq_init(struct ainic_dev *adev)
 {
 	struct pci_dev *pdev = adev->pdev;
-	unsigned int want;
+	unsigned int want, need;
 	int nvec, err;
 
 	want = 1 + min(num_online_cpus(), adev->reg_max_qps);
 	want = min(want, adev->reg_num_vectors);
+	/*
+	 * A device that offers a queue vector gets one or the probe fails:
+	 * coming up without a data path because an allocation failed once
+	 * would hide the failure behind a NIC that never passes traffic.
+	 */
+	need = min(want, 2U);
 
-	nvec = pci_alloc_irq_vectors(pdev, 1, want, PCI_IRQ_MSIX);
+	nvec = pci_alloc_irq_vectors(pdev, need, want, PCI_IRQ_MSIX);
 	if (nvec < 0) {
 		dev_err(adev->dev, "cannot allocate MSI-X vectors: %pe\n",
 			ERR_PTR(nvec));

@@ -1,7 +1,7 @@
 /*
  * ainic: AI NIC PCIe device model (QEMU glue)
  *
- * The device's behaviour lives in the portable core (ainic_core.c, plain
+ * The device's behaviour lives in the portable core (core/ainic_*.c, plain
  * C with no QEMU headers); this file binds it to QEMU: QOM type, BARs,
  * MSI-X, the netdev, DMA, timers, reset, properties and trace events.
  * Contract: uapi/ainic-device.md and uapi/linux/ainic_if.h.

@@ -16,7 +16,7 @@ from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_true, ksft_in,
 def _model_fw_version():
     """The firmware version the device model was built with: its source,
     not anything the driver reports."""
-    path = os.path.join(AINIC_ROOT, "qemu-device", "ainic_core.h")
+    path = os.path.join(AINIC_ROOT, "qemu-device", "core", "ainic_types.h")
     with open(path, encoding="utf-8") as f:
         m = re.search(r'#define AINIC_FW_VERSION\s+"([^"]+)"', f.read())
     if not m:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Fake platform for the ainic device core (qemu-device/ainic_core.c),
+ * Fake platform for the ainic device core (qemu-device/core/),
  * shared by the unit tests (tests/unit) and the fuzzers (tests/fuzz): a
  * guest memory array with DMA fault injection, an MSI-X recorder, a
  * guest-error counter, a fake virtual clock with timers and a wire log,

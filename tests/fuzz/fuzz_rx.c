@@ -124,7 +124,7 @@ static uint64_t accounted(const Env *e)
     unsigned qp;
 
     for (qp = 0; qp < AINIC_MAX_QPS; qp++) {
-        const AinicRxBacklog *b = &e->core->rxb[qp];
+        const AinicRxBacklog *b = &e->core->rx.backlog[qp];
         unsigned i;
 
         if (b->count > AINIC_RX_BACKLOG) {
@@ -135,9 +135,9 @@ static uint64_t accounted(const Env *e)
         }
         n += b->count;
     }
-    if (bytes != e->core->rxb_bytes || bytes > AINIC_RX_BACKLOG_BYTES) {
+    if (bytes != e->core->rx.backlog_bytes || bytes > AINIC_RX_BACKLOG_BYTES) {
         fuzz_fail("backlogs hold %u bytes, the core counts %u", bytes,
-                  e->core->rxb_bytes);
+                  e->core->rx.backlog_bytes);
     }
     return n;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Host unit tests of the ainic device core (qemu-device/ainic_core.c).
+ * Host unit tests of the ainic device core (qemu-device/core/).
  *
  * The core runs against a fake platform: a guest memory array with DMA
  * fault injection, an MSI-X recorder, a guest-error counter and a fake
@@ -1684,11 +1684,11 @@ TEST_F(dp, rx_multi_buffer)
     rx_post(e, 0, 2);
     /* Needs 3 buffers: it waits in the queue's backlog */
     ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
-    ASSERT_EQ(1u, e->core->rxb[0].count);
+    ASSERT_EQ(1u, e->core->rx.backlog[0].count);
     ASSERT_TRUE(ainic_core_can_receive(e->core));
     ASSERT_FALSE(reap_cqe(e, 1, &cqe));
     rx_post(e, 0, 1);                   /* the third: delivered now */
-    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(0u, e->core->rx.backlog[0].count);
     ASSERT_EQ(1u, e->core->qp_stats[0].rx_backlogged);
     for (i = 0; i < 3; i++) {
         uint32_t n = i < 2 ? RX_BUF : len - 2 * RX_BUF;
@@ -1733,7 +1733,7 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
     /* 63 buffers: the backlog goes first, then the held frame and more */
     rx_post(e, 0, 63);
     ASSERT_EQ(1u, e->rx_ready);
-    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(0u, e->core->rx.backlog[0].count);
     ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->cq[1].prod);
     ASSERT_EQ(63u - AINIC_RX_BACKLOG, offer_n(e, w, wl, 63 - AINIC_RX_BACKLOG));
     /* Out of buffers again: backlog, then hold */
@@ -1743,7 +1743,7 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
     /* Buffers, but the CQ is full (63 entries not returned) */
     rx_post(e, 0, 10);
     ASSERT_EQ(2u, e->rx_ready);
-    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rxb[0].count);
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rx.backlog[0].count);
     ASSERT_FALSE(ainic_core_receive(e->core, w, wl));
     ASSERT_EQ(2u, e->rx_ready);
     while (reap_cqe(e, 1, &cqe)) {
@@ -1754,7 +1754,7 @@ TEST_F(dp, rx_backpressure_and_cq_colour)
     /* CQ slots back: the backlog fills 8 of the 10 buffers */
     cq_release(e, 1);
     ASSERT_EQ(3u, e->rx_ready);
-    ASSERT_EQ(0u, e->core->rxb[0].count);
+    ASSERT_EQ(0u, e->core->rx.backlog[0].count);
     ASSERT_EQ(2u, offer_n(e, w, wl, 2));
     /* Entry 63 has colour 1, the wrapped ones colour 0 */
     for (i = 0; i < 10; i++) {
@@ -1878,8 +1878,8 @@ TEST_F(dp, rx_held_frame_released_by_reset)
     ASSERT_EQ(0u, e->rx_ready);
     wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
     ASSERT_EQ(1u, e->rx_ready);
-    ASSERT_EQ(0u, e->core->rxb[0].count);      /* the backlog went too */
-    ASSERT_EQ(0u, e->core->rxb_bytes);
+    ASSERT_EQ(0u, e->core->rx.backlog[0].count);      /* the backlog went too */
+    ASSERT_EQ(0u, e->core->rx.backlog_bytes);
     ASSERT_TRUE(ainic_core_can_receive(e->core));
     ASSERT_TRUE(ainic_core_receive(e->core, w, wl));
 }
@@ -2233,7 +2233,7 @@ static void tso_pause_two_frames(struct __test_metadata *_metadata, Env *e,
     tx_ring(e, 1);
     e->on_send = tso_check_send;
     ASSERT_EQ(1u, e->core->cq[2].prod);
-    ASSERT_EQ(1, e->core->tx_buf_owner);
+    ASSERT_EQ(1, e->core->tx.buf_owner);
 }
 
 TEST_F(dp, tx_tso_gathers_again_after_another_queue)
@@ -2365,7 +2365,7 @@ TEST_F(dp, rx_starved_queue_does_not_stop_the_others)
                                         34));
     }
     ASSERT_FALSE(reap_cqe(e, 1, &cqe));
-    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rxb[0].count);
+    ASSERT_EQ((unsigned)AINIC_RX_BACKLOG, e->core->rx.backlog[0].count);
     ASSERT_EQ((uint64_t)AINIC_RX_BACKLOG, e->core->qp_stats[0].rx_backlogged);
     ASSERT_EQ((uint64_t)(FLOWS - AINIC_RX_BACKLOG),
               e->core->qp_stats[0].rx_backlog_drops);
@@ -2425,7 +2425,7 @@ TEST_F(dp, rx_port_held_only_while_no_queue_has_room)
     ready = e->rx_ready;
     rx_post(e, 1, 12);
     ASSERT_EQ(ready + 1, e->rx_ready);
-    ASSERT_EQ(0u, e->core->rxb[1].count);
+    ASSERT_EQ(0u, e->core->rx.backlog[1].count);
     ASSERT_TRUE(ainic_core_can_receive(e->core));
     ASSERT_TRUE(ainic_core_receive(e->core, fl->pkt[0][8], fl->len[0][8]));
     ASSERT_EQ(1u, e->core->qp_stats[0].rx_backlog_drops);
@@ -2441,10 +2441,10 @@ TEST_F(dp, rx_backlog_of_a_destroyed_queue_is_counted)
     size_t len = mk_udp4(f, 60, 1, 2), wl = encap(e, w, f, len);
 
     ASSERT_EQ(3u, offer_n(e, w, wl, 3));
-    ASSERT_EQ(3u, e->core->rxb[0].count);
+    ASSERT_EQ(3u, e->core->rx.backlog[0].count);
     ASSERT_EQ(0, run(e, q_destroy(AINIC_QTYPE_RXQ, 0)));
-    ASSERT_EQ(0u, e->core->rxb[0].count);
-    ASSERT_EQ(0u, e->core->rxb_bytes);
+    ASSERT_EQ(0u, e->core->rx.backlog[0].count);
+    ASSERT_EQ(0u, e->core->rx.backlog_bytes);
     ASSERT_EQ(3u, e->core->qp_stats[0].rx_backlog_drops);
     ASSERT_EQ(3u, e->core->stats.rx_dropped);
 }

@@ -2,7 +2,7 @@
  * ainic: the device model's fault injector (a test hook, never reachable
  * from the guest): which faults are armed, the parser of the x-fault
  * property's "KIND[:COUNT[:ARG]]" strings, and the count of faults fired.
- * The core (ainic_core.c) consumes armed faults where they apply; the
+ * The core's modules take armed faults where they apply; the
  * contract is the spec's appendix "Model-only test hooks".
  *
  * Plain C11, no QEMU headers (host unit tests and fuzzers use it too).

@@ -1,0 +1,336 @@
+/*
+ * ainic: receive (§7.3): decapsulation, steering by flow hash over the RX
+ * queues that exist, multi-buffer placement and CQEs, per-queue backlogs
+ * bounded per queue and per device, and backpressure on the port only when
+ * no queue has room. The RX faults of the injector act here.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ainic_priv.h"
+#include "ainic_offload.h"
+#include "ainic_wire.h"
+
+/* Room may have appeared: let the embedder offer held frames again */
+void ainic_rx_kick(AinicCore *core)
+{
+    if (core->rx.blocked) {
+        core->rx.blocked = false;
+        if (core->ops->rx_ready) {
+            core->ops->rx_ready(core->opaque);
+        }
+    }
+}
+
+/* RX steering (§7.3): hash modulo the RX queues that exist */
+static AinicQueue *rx_pick(AinicCore *core, const uint8_t *f, uint32_t len)
+{
+    uint32_t hash, count = 0, k, i;
+
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        count += core->rxq[i].active;
+    }
+    if (!count) {
+        return NULL;
+    }
+    k = ainic_flow_hash(f, len, &hash) ? hash % count : 0;
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        if (core->rxq[i].active && k-- == 0) {
+            return &core->rxq[i];
+        }
+    }
+    return NULL;
+}
+
+static void rx_drop(AinicCore *core, size_t len, AinicRxDropReason why)
+{
+    if (why == AINIC_RX_DROP_MALFORMED) {
+        core->stats.rx_errors++;
+    } else {
+        core->stats.rx_dropped++;
+    }
+    trace(core, AINIC_TRACE_RX_DROP, len, why, 0, 0);
+}
+
+static bool rxq_has_room(const AinicQueue *q, const AinicQueue *cq,
+                         uint32_t nbuf)
+{
+    return ainic_ring_used(q) >= nbuf && ainic_cq_free(cq) >= nbuf;
+}
+
+static uint32_t rx_nbuf(const AinicQueue *q, uint32_t len)
+{
+    return (len + q->buf_size - 1) / q->buf_size;
+}
+
+/* A queue that could take a one-buffer frame now */
+static bool rxq_can_take(AinicCore *core, const AinicQueue *q)
+{
+    const AinicQueue *cq = &core->cq[q->cq_id];
+
+    return q->active && !q->broken && cq->active && !cq->broken &&
+           rxq_has_room(q, cq, 1);
+}
+
+static bool rxb_has_space(const AinicCore *core, unsigned qp, uint32_t len)
+{
+    return core->rx.backlog[qp].count < AINIC_RX_BACKLOG &&
+           len <= AINIC_RX_BACKLOG_BYTES - core->rx.backlog_bytes;
+}
+
+/* Take the oldest frame out of qp's backlog (the caller frees it) */
+static uint8_t *rxb_pop(AinicCore *core, unsigned qp, uint32_t *len)
+{
+    AinicRxBacklog *b = &core->rx.backlog[qp];
+    uint8_t *f = b->frame[b->head];
+
+    *len = b->len[b->head];
+    b->frame[b->head] = NULL;
+    b->head = (b->head + 1) % AINIC_RX_BACKLOG;
+    b->count--;
+    core->rx.backlog_bytes -= *len;
+    return f;
+}
+
+/*
+ * Empty qp's backlog without delivering it (RXQ destroyed: counted as
+ * dropped; reset or fini: count false, the counters go anyway).
+ */
+void ainic_rxb_flush(AinicCore *core, unsigned qp, bool count)
+{
+    while (core->rx.backlog[qp].count) {
+        uint32_t len;
+
+        free(rxb_pop(core, qp, &len));
+        if (count) {
+            core->qp_stats[qp].rx_backlog_drops++;
+            rx_drop(core, len, AINIC_RX_DROP_BACKLOG);
+        }
+    }
+}
+
+/*
+ * Write one frame into the buffers of q (room checked) and its CQEs
+ * (§7.3). The rx-short and rx-corrupt faults change what the CQEs say,
+ * never what the device does with its rings.
+ */
+static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
+                       uint32_t ilen)
+{
+    AinicQueue *cq = &core->cq[q->cq_id];
+    uint32_t nbuf = rx_nbuf(q, ilen), i, off, csum_ok = 0, posted = 0;
+    bool ok = true, runt;
+
+    if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
+        csum_ok = ainic_rx_csum_ok(inner, ilen) ? AINIC_CQE_F_CSUM_OK : 0;
+    }
+    runt = ainic_fault_take(&core->faults, AINIC_FAULT_RX_SHORT);
+    if (runt) {
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_RX_SHORT, ilen, 0, 0);
+    }
+    for (i = 0, off = 0; i < nbuf && ok; i++) {
+        uint32_t idx = q->cons, chunk = ilen - off, blen;
+        uint8_t b[sizeof(struct ainic_rx_desc)];
+        uint64_t daddr = q->ring_addr + (uint64_t)idx * sizeof(b), addr;
+        uint8_t status = AINIC_STS_OK;
+        uint32_t clen;
+        uint16_t cflags, cidx = idx;
+
+        if (chunk > q->buf_size) {
+            chunk = q->buf_size;
+        }
+        if (core->ops->dma_read(core->opaque, daddr, b, sizeof(b))) {
+            guest_error(core, "RXQ %u: descriptor read at 0x%llx failed",
+                        q->qid, (unsigned long long)daddr);
+            q->broken = true;
+            ok = false;
+            break;
+        }
+        addr = ld64(b + offsetof(struct ainic_rx_desc, addr));
+        blen = ld32(b + offsetof(struct ainic_rx_desc, len));
+        if (blen < q->buf_size) {
+            guest_error(core, "RXQ %u: buffer %u shorter than buf_size %u",
+                        q->qid, idx, q->buf_size);
+            status = AINIC_STS_EINVAL;
+        } else if (!range_ok(addr, chunk) ||
+                   core->ops->dma_write(core->opaque, addr, inner + off,
+                                        chunk)) {
+            guest_error(core, "RXQ %u: buffer write at 0x%llx failed",
+                        q->qid, (unsigned long long)addr);
+            status = AINIC_STS_EFAULT;
+        }
+        /* A failed buffer ends (and drops) the frame */
+        cflags = (status || i == nbuf - 1) ? AINIC_CQE_F_EOP : 0;
+        if (!status && i == nbuf - 1) {
+            cflags |= csum_ok;
+        }
+        clen = status ? 0 : chunk;
+        if (runt && i == 0 && !status) {
+            clen = AINIC_FAULT_RUNT_LEN;    /* EOP only if one buffer */
+        }
+        if (ainic_fault_take(&core->faults, AINIC_FAULT_RX_CORRUPT)) {
+            if (core->faults.arg[AINIC_FAULT_RX_CORRUPT] ==
+                AINIC_FAULT_CORRUPT_INDEX) {
+                cidx = q->prod;     /* never posted: the driver's next */
+            } else {
+                clen = blen < UINT32_MAX ? blen + 1 : blen;
+            }
+            trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_RX_CORRUPT, cidx, clen,
+                  0);
+        }
+        if (ainic_cqe_post(core, cq, AINIC_QTYPE_RXQ, q->qid, cidx, clen,
+                           cflags, status)) {
+            ok = false;
+            break;
+        }
+        posted++;
+        q->cons = (q->cons + 1) & (q->size - 1);
+        off += chunk;
+        ok = !status;
+    }
+    ainic_cq_irq(core, cq, posted);
+    if (!ok) {
+        rx_drop(core, ilen, AINIC_RX_DROP_DMA);
+        return;
+    }
+    core->stats.rx_packets++;
+    core->stats.rx_bytes += ilen;
+    trace(core, AINIC_TRACE_RX_FRAME, q->qid, ilen, nbuf, 0);
+}
+
+/* Deliver qp's backlog, oldest first, as far as its room goes */
+void ainic_rx_drain(AinicCore *core, unsigned qp)
+{
+    AinicRxBacklog *b = &core->rx.backlog[qp];
+    AinicQueue *q = &core->rxq[qp];
+
+    while (b->count && datapath_ready(core) && q->active && !q->broken &&
+           !core->cq[q->cq_id].broken &&
+           rxq_has_room(q, &core->cq[q->cq_id],
+                        rx_nbuf(q, b->len[b->head]))) {
+        uint32_t len;
+        uint8_t *f = rxb_pop(core, qp, &len);
+
+        rx_deliver(core, q, f, len);
+        free(f);
+    }
+}
+
+/* Whether no RX queue that exists could take a frame now */
+static bool rx_all_full(AinicCore *core)
+{
+    unsigned i;
+
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        if (rxq_can_take(core, &core->rxq[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ainic_core_can_receive(AinicCore *core)
+{
+    unsigned i;
+    bool any = false;
+
+    if (!datapath_ready(core)) {
+        return true;        /* taken and dropped */
+    }
+    if (core->rx.blocked) {
+        return false;
+    }
+    for (i = 0; i < core->cfg.max_qps; i++) {
+        AinicQueue *q = &core->rxq[i];
+
+        if (!q->active) {
+            continue;
+        }
+        any = true;
+        if (rxq_can_take(core, q) || rxb_has_space(core, i, 1)) {
+            return true;
+        }
+    }
+    if (any) {
+        /*
+         * The embedder now holds frames without offering them to
+         * receive(): ask for rx_ready when room appears, or they (and the
+         * backend behind them) wait forever, across resets and reloads.
+         */
+        core->rx.blocked = true;
+        return false;
+    }
+    return true;            /* no RX queue: taken and dropped */
+}
+
+/*
+ * §7.3: a frame whose queue has room (and no older frames waiting) is
+ * delivered; otherwise it joins the queue's backlog; with the backlog full
+ * it is dropped and counted for that queue, unless no queue at all has
+ * room: then the port is held (backpressure), since holding stops nobody.
+ */
+bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
+{
+    const uint8_t *inner;
+    uint32_t ilen, nbuf;
+    AinicQueue *q, *cq;
+    AinicRxBacklog *b;
+    uint8_t *copy;
+
+    if (!datapath_ready(core)) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_DATAPATH);
+        return true;
+    }
+    inner = ainic_wire_decap(buf, len, &ilen);
+    if (!inner) {
+        rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
+        return true;
+    }
+    q = rx_pick(core, inner, ilen);
+    if (!q || q->broken || core->cq[q->cq_id].broken) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);
+        return true;
+    }
+    cq = &core->cq[q->cq_id];
+    nbuf = rx_nbuf(q, ilen);
+    if (nbuf > q->size - 1 || nbuf > cq->size - 1) {
+        rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);     /* never fits */
+        return true;
+    }
+    b = &core->rx.backlog[q->qid];
+    if (!b->count && rxq_has_room(q, cq, nbuf)) {
+        rx_deliver(core, q, inner, ilen);
+        return true;
+    }
+    copy = rxb_has_space(core, q->qid, ilen) ? malloc(ilen) : NULL;
+    if (copy) {
+        memcpy(copy, inner, ilen);
+        b->frame[(b->head + b->count) % AINIC_RX_BACKLOG] = copy;
+        b->len[(b->head + b->count) % AINIC_RX_BACKLOG] = ilen;
+        b->count++;
+        core->rx.backlog_bytes += ilen;
+        core->qp_stats[q->qid].rx_backlogged++;
+        trace(core, AINIC_TRACE_RX_BACKLOG, q->qid, ilen, b->count, 0);
+        return true;
+    }
+    if (rx_all_full(core)) {
+        core->rx.blocked = true;
+        trace(core, AINIC_TRACE_RX_HOLD, q->qid, ilen, 0, 0);
+        return false;
+    }
+    core->qp_stats[q->qid].rx_backlog_drops++;
+    rx_drop(core, len, AINIC_RX_DROP_BACKLOG);
+    return true;
+}
+
+void ainic_rx_reset(AinicCore *core)
+{
+    unsigned i;
+
+    for (i = 0; i < AINIC_MAX_QPS; i++) {
+        ainic_rxb_flush(core, i, false);
+    }
+}

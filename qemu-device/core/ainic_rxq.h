@@ -1,0 +1,36 @@
+/*
+ * ainic: receive (§7.3): steering, per-queue backlogs, placement into
+ * the host's buffers, backpressure on the port.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_NET_AINIC_RXQ_H
+#define HW_NET_AINIC_RXQ_H
+
+#include "ainic_types.h"
+
+/* Frames held for one RX queue, oldest first (malloc'd copies) */
+typedef struct AinicRxBacklog {
+    uint8_t *frame[AINIC_RX_BACKLOG];
+    uint32_t len[AINIC_RX_BACKLOG];
+    uint8_t head;
+    uint8_t count;
+} AinicRxBacklog;
+
+typedef struct AinicRx {
+    bool blocked;               /* receive() refused a frame */
+    AinicRxBacklog backlog[AINIC_MAX_QPS];
+    uint32_t backlog_bytes;     /* in every backlog */
+} AinicRx;
+
+/* Drop every backlog, uncounted (reset, fini) */
+void ainic_rx_reset(AinicCore *core);
+/* Room may have appeared: let the embedder offer held frames again */
+void ainic_rx_kick(AinicCore *core);
+/* Deliver qp's backlog as far as its room goes */
+void ainic_rx_drain(AinicCore *core, unsigned qp);
+/* Empty qp's backlog; count: as dropped (its RXQ was destroyed) */
+void ainic_rxb_flush(AinicCore *core, unsigned qp, bool count);
+
+#endif /* HW_NET_AINIC_RXQ_H */

@@ -48,6 +48,7 @@ void ainic_tx_wire(AinicCore *core, AinicQueue *q, uint32_t len)
     AinicWireHdr h = {
         .src_mac = core->mac,
         .src_ip = core->underlay_ip,
+        .type = AINIC_PKT_RAW,
         .psn = core->tx.psn++,
     };
 

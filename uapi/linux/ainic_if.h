@@ -230,12 +230,20 @@ struct ainic_cmd_identify {
 #define AINIC_PORT_CFG_MTU		(1U << 0)
 #define AINIC_PORT_CFG_MAC		(1U << 1)
 #define AINIC_PORT_CFG_UNDERLAY_IP	(1U << 2)
+#define AINIC_PORT_CFG_XPORT		(1U << 3)	/* transport policy */
+
+/* Transport policy (PORT_CONFIG xport); reset: RELIABLE with the cap */
+enum ainic_xport_policy {
+	AINIC_XPORT_RAW		= 0,	/* every frame as a RAW datagram */
+	AINIC_XPORT_RELIABLE	= 1,	/* unicast over connections (§10) */
+};
 struct ainic_cmd_port_config {
 	__le32	valid;
 	__le32	mtu;		/* 68 .. identity.max_mtu */
 	__u8	mac[6];
 	__u8	rsvd[2];
 	__be32	underlay_ip;	/* outer IPv4 source of RAW packets */
+	__le32	xport;		/* enum ainic_xport_policy */
 };
 
 /* STATS_GET: the device writes struct ainic_dev_stats to buf_addr */
@@ -294,11 +302,54 @@ struct ainic_cmd_conn_destroy {
 	__le32	conn_id;
 };
 
+/*
+ * Connection states (§10.2), CONN_STATE event data and conn_info.state.
+ * A connection is one slot per peer NIC; its state is its send side's.
+ */
+enum ainic_conn_state {
+	AINIC_CONN_FREE		= 0,	/* slot unused */
+	AINIC_CONN_IDLE		= 1,	/* receives only: nothing sent yet */
+	AINIC_CONN_SYN_SENT	= 2,	/* sending with SYN until an ACK */
+	AINIC_CONN_ESTABLISHED	= 3,
+	AINIC_CONN_ERROR	= 4,	/* retry limit reached: held down */
+};
+
 /* CONN_QUERY: DMA struct ainic_conn_info to buf_addr */
 struct ainic_cmd_conn_query {
 	__le32	conn_id;
 	__le32	buf_len;
 	__le64	buf_addr;
+};
+
+struct ainic_conn_info {
+	__le32	conn_id;	/* slot, 1 .. max_conns */
+	__u8	state;		/* enum ainic_conn_state */
+	__u8	rsvd;
+	__u8	peer_mac[6];
+	__le32	tx_incarnation;	/* conn_id of our DATA on the wire */
+	__le32	rx_incarnation;	/* the peer's, 0: none yet */
+	__le32	snd_una;	/* oldest PSN not acknowledged */
+	__le32	snd_nxt;	/* next PSN to send */
+	__le32	rcv_nxt;	/* next PSN expected (cumulative ACK) */
+	__le32	srtt_us;
+	__le32	rttvar_us;
+	__le32	rto_us;
+	__le32	retries;	/* timeouts since the last progress */
+	__le32	staged;		/* frames waiting for the window */
+	__le32	rsvd1;
+	__le64	tx_pkts;
+	__le64	tx_bytes;
+	__le64	rx_pkts;
+	__le64	rx_bytes;
+	__le64	retx_fast;
+	__le64	retx_timeout;
+	__le64	dup_dropped;
+	__le64	ooo_buffered;
+	__le64	nacks_sent;
+	__le64	nacks_rcvd;
+	__le64	rnr_sent;
+	__le64	rnr_rcvd;
+	__le64	rsvd2[5];
 };
 
 /* KEY_SET_MASTER: load a device master key into one phase slot */
@@ -424,6 +475,31 @@ struct ainic_dev_stats {
 			__le64	tx_errors;	/* bad descriptors, DMA faults */
 			__le64	rx_dropped;	/* no buffer */
 			__le64	rx_errors;
+			/* Reliable transport (§10.6) */
+			__le64	xport_tx_pkts;	/* DATA packets first sent */
+			__le64	xport_tx_bytes;	/* their inner bytes */
+			__le64	xport_rx_pkts;	/* DATA delivered to the host */
+			__le64	xport_rx_bytes;
+			__le64	xport_retx_fast; /* retransmitted on NACK/SACK */
+			__le64	xport_retx_timeout; /* retransmitted on RTO */
+			__le64	xport_rto_expired;
+			__le64	xport_nacks_sent;
+			__le64	xport_nacks_rcvd;
+			__le64	xport_acks_sent;
+			__le64	xport_acks_rcvd;
+			__le64	xport_dup_dropped; /* DATA received twice */
+			__le64	xport_ooo_buffered; /* DATA held out of order */
+			__le64	xport_out_of_window; /* DATA beyond the window */
+			__le64	xport_rnr_sent;	/* no room: receiver not ready */
+			__le64	xport_rnr_rcvd;
+			__le64	xport_bad_acks;	/* ACK/NACK for PSNs never sent */
+			__le64	xport_unknown_conn; /* no state for conn_id */
+			__le64	xport_retry_exhausted;
+			__le64	xport_conns_created;
+			__le64	xport_conns_reaped;
+			__le64	xport_conns_refused; /* table full */
+			__le64	xport_error_drops; /* frames for a failed conn */
+			__le64	xport_malformed; /* bad transport packets */
 		};
 		__le64	words[64];
 	};
@@ -538,6 +614,7 @@ enum ainic_pkt_type {
 #define AINIC_XH_F_SECURE		(1U << 2)	/* sec hdr + ICV follow */
 #define AINIC_XH_F_ECN_ECHO		(1U << 3)
 #define AINIC_XH_F_TIMESTAMP		(1U << 4)	/* ts fields valid */
+#define AINIC_XH_F_SYN			(1U << 5)	/* DATA: ack_psn is the start PSN */
 
 #define AINIC_XH_VERSION_SHIFT		4
 #define AINIC_XH_TYPE_MASK		0x0f
@@ -546,7 +623,7 @@ struct ainic_xport_hdr {
 	__u8	ver_type;	/* version 7:4, enum ainic_pkt_type 3:0 */
 	__u8	flags;		/* AINIC_XH_F_* */
 	__be16	payload_len;
-	__be32	conn_id;	/* receiver's connection id */
+	__be32	conn_id;	/* the data sender's incarnation (§10.1) */
 	__be32	psn;
 	__be32	ack_psn;	/* cumulative: all before this received */
 	__be64	sack;		/* bit i: ack_psn + 1 + i received */
@@ -583,6 +660,18 @@ struct ainic_sec_hdr {
 	__be64	iv;
 };
 
+/* NACK payload (§10.4) */
+enum ainic_nack_code {
+	AINIC_NACK_SEQ		= 1,	/* psn is missing: retransmit it */
+	AINIC_NACK_RNR		= 2,	/* no room for psn: retry after a delay */
+	AINIC_NACK_NO_CONN	= 3,	/* no state for conn_id: new incarnation */
+};
+
+struct ainic_nack {
+	__u8	code;		/* enum ainic_nack_code */
+	__u8	rsvd[3];
+};
+
 /* CNP payload */
 struct ainic_cnp {
 	__be32	marked_psn;
@@ -598,12 +687,15 @@ AINIC_ASSERT_SIZE(struct ainic_admin_hdr, 8);
 AINIC_ASSERT_SIZE(struct ainic_admin_cmd, 64);
 AINIC_ASSERT_SIZE(struct ainic_admin_comp, 16);
 AINIC_ASSERT_SIZE(struct ainic_cmd_q_create, 24);
+AINIC_ASSERT_SIZE(struct ainic_cmd_port_config, 24);
 AINIC_ASSERT_SIZE(struct ainic_cmd_key_set_master, 40);
 AINIC_ASSERT_SIZE(struct ainic_cmd_sa, 44);
 AINIC_ASSERT_SIZE(struct ainic_cmd_cc, 48);
 AINIC_ASSERT_SIZE(struct ainic_identity, 512);
 AINIC_ASSERT_SIZE(struct ainic_dev_stats, 512);
 AINIC_ASSERT_SIZE(struct ainic_qp_stats, 16);
+AINIC_ASSERT_SIZE(struct ainic_conn_info, 192);
+AINIC_ASSERT_SIZE(struct ainic_nack, 4);
 AINIC_ASSERT_SIZE(struct ainic_event, 16);
 AINIC_ASSERT_SIZE(struct ainic_tx_desc, 32);
 AINIC_ASSERT_SIZE(struct ainic_rx_desc, 16);

@@ -51,7 +51,8 @@ uint8_t ainic_op_identify(AinicCore *core, const uint8_t *cmd,
     st32(id + ID_OFF(min_mtu), AINIC_MIN_MTU);
     st32(id + ID_OFF(max_mtu), AINIC_MAX_MTU);
     st32(id + ID_OFF(link_speed_mbps), AINIC_LINK_SPEED_MBPS);
-    st32(id + ID_OFF(max_conns), 0);
+    st32(id + ID_OFF(max_conns), (core->cfg.caps & AINIC_CAP_RELIABLE) ?
+                                 AINIC_MAX_CONNS : 0);
     id[ID_OFF(max_ring_log2)] = AINIC_RING_MAX_LOG2;
     id[ID_OFF(min_ring_log2)] = AINIC_RING_MIN_LOG2;
     st32(id + ID_OFF(admin_timeout_ms), AINIC_ADMIN_TIMEOUT_MS);
@@ -73,7 +74,8 @@ uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
                              uint32_t *result)
 {
     const uint32_t known = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC |
-                           AINIC_PORT_CFG_UNDERLAY_IP;
+                           AINIC_PORT_CFG_UNDERLAY_IP | AINIC_PORT_CFG_XPORT;
+    uint32_t xport = ld32(cmd + CMD_OFF(port_config.xport));
     const uint8_t *uip = cmd + CMD_OFF(port_config.underlay_ip);
     uint32_t valid = ld32(cmd + CMD_OFF(port_config.valid));
     uint32_t mtu = ld32(cmd + CMD_OFF(port_config.mtu));
@@ -101,12 +103,23 @@ uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
         return AINIC_STS_ERANGE;
     }
 
+    if ((valid & AINIC_PORT_CFG_XPORT) && xport != AINIC_XPORT_RAW &&
+        (xport != AINIC_XPORT_RELIABLE ||
+         !(core->cfg.caps & AINIC_CAP_RELIABLE))) {
+        guest_error(core, "PORT_CONFIG: transport policy %u unknown or "
+                    "not supported", xport);
+        return AINIC_STS_EINVAL;
+    }
+
     /* Validated in full above: a failed command changes nothing */
     if (valid & AINIC_PORT_CFG_MTU) {
         core->mtu = mtu;
     }
     if (valid & AINIC_PORT_CFG_MAC) {
         memcpy(core->mac, mac, 6);
+    }
+    if (valid & AINIC_PORT_CFG_XPORT) {
+        core->xport.policy = xport;
     }
     if (valid & AINIC_PORT_CFG_UNDERLAY_IP) {
         core->underlay_ip = (uint32_t)uip[0] << 24 | (uint32_t)uip[1] << 16 |
@@ -147,6 +160,30 @@ uint8_t ainic_op_stats_get(AinicCore *core, const uint8_t *cmd,
     PUT_STAT(tx_errors);
     PUT_STAT(rx_dropped);
     PUT_STAT(rx_errors);
+    PUT_STAT(xport_tx_pkts);
+    PUT_STAT(xport_tx_bytes);
+    PUT_STAT(xport_rx_pkts);
+    PUT_STAT(xport_rx_bytes);
+    PUT_STAT(xport_retx_fast);
+    PUT_STAT(xport_retx_timeout);
+    PUT_STAT(xport_rto_expired);
+    PUT_STAT(xport_nacks_sent);
+    PUT_STAT(xport_nacks_rcvd);
+    PUT_STAT(xport_acks_sent);
+    PUT_STAT(xport_acks_rcvd);
+    PUT_STAT(xport_dup_dropped);
+    PUT_STAT(xport_ooo_buffered);
+    PUT_STAT(xport_out_of_window);
+    PUT_STAT(xport_rnr_sent);
+    PUT_STAT(xport_rnr_rcvd);
+    PUT_STAT(xport_bad_acks);
+    PUT_STAT(xport_unknown_conn);
+    PUT_STAT(xport_retry_exhausted);
+    PUT_STAT(xport_conns_created);
+    PUT_STAT(xport_conns_reaped);
+    PUT_STAT(xport_conns_refused);
+    PUT_STAT(xport_error_drops);
+    PUT_STAT(xport_malformed);
 #undef PUT_STAT
 
     if (!range_ok(addr, sizeof(st)) ||

@@ -20,6 +20,8 @@
  *   ainic_rxq.c       receive: steering, backlogs, placement, backpressure
  *   ainic_offload.c   pure packet parsing, checksums and flow hash
  *   ainic_wire.c      pure encapsulation and decapsulation (§8)
+ *   ainic_xport.c     reliable transport: connections, states, timer;
+ *                     ainic_xport_tx.c, ainic_xport_rx.c: its two sides
  *   ainic_selftest.c  the self-test registers
  *   ainic_inject.c    the core's side of the fault injector
  *   ainic_fault.c     fault specifications: parse, arm, take
@@ -45,6 +47,7 @@
 #include "ainic_rxq.h"
 #include "ainic_selftest.h"
 #include "ainic_inject.h"
+#include "ainic_xport.h"
 
 /*
  * What the embedder provides. Every callback gets the opaque pointer given
@@ -127,6 +130,7 @@ struct AinicCore {
     AinicTx tx;                             /* ainic_txq.c, ainic_tso.c */
     AinicRx rx;                             /* ainic_rxq.c */
     AinicSelftest selftest;                 /* ainic_selftest.c */
+    AinicXport xport;                       /* ainic_xport*.c */
     /* Fault injector (not touched by reset: the tests own it) */
     AinicFaults faults;                     /* ainic_fault.c */
     AinicStorm storm;                       /* ainic_inject.c */

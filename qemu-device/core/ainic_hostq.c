@@ -129,6 +129,7 @@ void ainic_datapath_kick(AinicCore *core, int cq_id)
             ainic_rx_drain(core, i);
         }
     }
+    ainic_xport_drain(core);
     ainic_rx_kick(core);
 }
 

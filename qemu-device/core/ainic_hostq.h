@@ -34,6 +34,7 @@ struct AinicQueue {
     uint32_t users;             /* CQ: TXQ/RXQ completing to it */
     bool stalled;               /* TXQ: waiting for a CQ slot */
     bool broken;                /* ring or CQ DMA failed: no more work */
+    bool xport_wait;            /* TXQ: the transport has no room (§10.5) */
     AinicTxIter tso;            /* TXQ */
 };
 

@@ -237,8 +237,8 @@ bool ainic_core_can_receive(AinicCore *core)
     unsigned i;
     bool any = false;
 
-    if (!datapath_ready(core)) {
-        return true;        /* taken and dropped */
+    if (!datapath_ready(core) || (core->cfg.caps & AINIC_CAP_RELIABLE)) {
+        return true;        /* taken and dropped, or never held (above) */
     }
     if (core->rx.blocked) {
         return false;
@@ -272,23 +272,83 @@ bool ainic_core_can_receive(AinicCore *core)
  * it is dropped and counted for that queue, unless no queue at all has
  * room: then the port is held (backpressure), since holding stops nobody.
  */
+AinicRxPlace ainic_rx_place(AinicCore *core, const uint8_t *inner,
+                            uint32_t ilen)
+{
+    AinicQueue *q = rx_pick(core, inner, ilen), *cq;
+    uint32_t nbuf;
+
+    if (!q || q->broken || core->cq[q->cq_id].broken) {
+        rx_drop(core, ilen, AINIC_RX_DROP_NO_QUEUE);
+        return AINIC_RX_LOST;
+    }
+    cq = &core->cq[q->cq_id];
+    nbuf = rx_nbuf(q, ilen);
+    if (nbuf > q->size - 1 || nbuf > cq->size - 1) {
+        rx_drop(core, ilen, AINIC_RX_DROP_NO_QUEUE);    /* never fits */
+        return AINIC_RX_LOST;
+    }
+    if (!rxq_has_room(q, cq, nbuf)) {
+        return AINIC_RX_NO_ROOM;
+    }
+    rx_deliver(core, q, inner, ilen);
+    return AINIC_RX_PLACED;
+}
+
+/*
+ * A transport packet: the transport takes it (DATA to the receive side,
+ * ACK and NACK to the send side); without the capability it is not an
+ * ainic packet this device understands.
+ */
+static void rx_transport(AinicCore *core, const AinicWirePkt *pkt,
+                         size_t len)
+{
+    if (!(core->cfg.caps & AINIC_CAP_RELIABLE)) {
+        rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
+        return;
+    }
+    if (pkt->type == AINIC_PKT_DATA) {
+        ainic_xport_rx_data(core, pkt);
+    } else {
+        ainic_xport_rx_ack(core, pkt);
+    }
+}
+
 bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
 {
     const uint8_t *inner;
     uint32_t ilen, nbuf;
     AinicQueue *q, *cq;
     AinicRxBacklog *b;
+    AinicWirePkt pkt;
     uint8_t *copy;
 
     if (!datapath_ready(core)) {
         rx_drop(core, len, AINIC_RX_DROP_NO_DATAPATH);
         return true;
     }
-    inner = ainic_wire_decap(buf, len, &ilen);
-    if (!inner) {
+    if (!ainic_wire_parse(buf, len, &pkt)) {
         rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
         return true;
     }
+    switch (pkt.type) {
+    case AINIC_PKT_RAW:
+        break;
+    case AINIC_PKT_DATA:
+    case AINIC_PKT_ACK:
+    case AINIC_PKT_NACK:
+        rx_transport(core, &pkt, len);
+        return true;
+    default:
+        rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
+        return true;
+    }
+    if (pkt.payload_len < ETH_HLEN) {
+        rx_drop(core, len, AINIC_RX_DROP_MALFORMED);
+        return true;
+    }
+    inner = pkt.payload;
+    ilen = pkt.payload_len;
     q = rx_pick(core, inner, ilen);
     if (!q || q->broken || core->cq[q->cq_id].broken) {
         rx_drop(core, len, AINIC_RX_DROP_NO_QUEUE);
@@ -316,7 +376,11 @@ bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
         trace(core, AINIC_TRACE_RX_BACKLOG, q->qid, ilen, b->count, 0);
         return true;
     }
-    if (rx_all_full(core)) {
+    /*
+     * Holding the port would hold the transport's ACKs behind RAW frames
+     * (broadcasts with a transport): drop those instead.
+     */
+    if (rx_all_full(core) && !(core->cfg.caps & AINIC_CAP_RELIABLE)) {
         core->rx.blocked = true;
         trace(core, AINIC_TRACE_RX_HOLD, q->qid, ilen, 0, 0);
         return false;

@@ -24,6 +24,15 @@ typedef struct AinicRx {
     uint32_t backlog_bytes;     /* in every backlog */
 } AinicRx;
 
+typedef enum AinicRxPlace {
+    AINIC_RX_PLACED,            /* in host memory (or dropped on DMA error) */
+    AINIC_RX_NO_ROOM,           /* its queue has no room now: try later */
+    AINIC_RX_LOST,              /* no queue can take it, ever: dropped */
+} AinicRxPlace;
+
+/* Place one inner frame from the transport into its RX queue */
+AinicRxPlace ainic_rx_place(AinicCore *core, const uint8_t *inner,
+                            uint32_t ilen);
 /* Drop every backlog, uncounted (reset, fini) */
 void ainic_rx_reset(AinicCore *core);
 /* Room may have appeared: let the embedder offer held frames again */

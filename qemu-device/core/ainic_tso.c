@@ -135,6 +135,10 @@ void ainic_tso_run(AinicCore *core, AinicQueue *q, unsigned *segs)
         return;
     }
     while (it->off < it->flen && *segs && !core->tx.wire_busy) {
+        if (ainic_xport_admit(core, f, it->flen) == AINIC_XPORT_WAIT) {
+            q->xport_wait = true;
+            break;
+        }
         uint32_t seg = it->flen - it->off < it->mss ? it->flen - it->off :
                                                       it->mss;
         uint8_t *s = core->tx.wire_buf + AINIC_ENCAP_LEN;

@@ -41,7 +41,10 @@ static int txd_read(AinicCore *core, AinicQueue *q, uint32_t idx,
     return 0;
 }
 
-/* Encapsulate inner (already at core->tx.wire_buf + AINIC_ENCAP_LEN) (§8) */
+/*
+ * Send the inner frame at core->tx.wire_buf + AINIC_ENCAP_LEN: unicast on
+ * its connection (the caller had it admitted), otherwise as RAW (§8).
+ */
 void ainic_tx_wire(AinicCore *core, AinicQueue *q, uint32_t len)
 {
     uint8_t *w = core->tx.wire_buf;
@@ -49,22 +52,26 @@ void ainic_tx_wire(AinicCore *core, AinicQueue *q, uint32_t len)
         .src_mac = core->mac,
         .src_ip = core->underlay_ip,
         .type = AINIC_PKT_RAW,
-        .psn = core->tx.psn++,
     };
 
     ainic_flow_hash(w + AINIC_ENCAP_LEN, len, &h.flow_hash);
-    h.ip_id = core->tx.ip_id++;
-    ainic_wire_encap(w, len, &h);
+    if (ainic_xport_active(core) && !(w[AINIC_ENCAP_LEN] & 1)) {
+        ainic_xport_send(core, len, h.flow_hash);
+    } else {
+        h.psn = core->tx.psn++;
+        h.ip_id = core->tx.ip_id++;
+        ainic_wire_encap(w, len, &h);
+        if (core->ops->send_frame) {
+            int r = core->ops->send_frame(core->opaque, w,
+                                          AINIC_ENCAP_LEN + len);
 
-    if (core->ops->send_frame) {
-        int r = core->ops->send_frame(core->opaque, w, AINIC_ENCAP_LEN + len);
-
-        if (r < 0) {
-            core->stats.tx_errors++;
-            return;
-        }
-        if (r > 0) {
-            core->tx.wire_busy = true;  /* queued: nothing more until resumed */
+            if (r < 0) {
+                core->stats.tx_errors++;
+                return;
+            }
+            if (r > 0) {
+                core->tx.wire_busy = true;  /* queued: nothing more now */
+            }
         }
     }
     core->stats.tx_packets++;
@@ -206,6 +213,10 @@ static int tx_frame(AinicCore *core, AinicQueue *q, uint32_t *eop,
     if (n <= 0 || *status) {
         return n;
     }
+    if (ainic_xport_admit(core, core->tx.buf, *flen) == AINIC_XPORT_WAIT) {
+        q->xport_wait = true;   /* woken when the connection has room */
+        return 0;
+    }
     if (sop.flags & AINIC_TXD_F_TSO) {
         *status = ainic_tso_start(core, q, &sop, *flen);
         if (!*status) {
@@ -273,8 +284,8 @@ void ainic_txq_process(AinicCore *core, AinicQueue *q)
         uint32_t eop, flen, n;
         uint8_t status;
 
-        if (core->tx.wire_busy) {
-            break;                  /* resumed by ainic_core_tx_resume */
+        if (core->tx.wire_busy || q->xport_wait) {
+            break;      /* resumed by ainic_core_tx_resume, the transport */
         }
         if (!q->tso.active && q->cons == q->prod) {
             break;
@@ -341,6 +352,7 @@ void ainic_core_tx_resume(AinicCore *core)
     unsigned i;
 
     core->tx.wire_busy = false;
+    ainic_xport_pump_all(core);     /* ACKs owed, then the windows */
     for (i = 0; i < core->cfg.max_qps; i++) {
         if (core->txq[i].active && core->txq[i].cons != core->txq[i].prod) {
             ainic_txq_process(core, &core->txq[i]);

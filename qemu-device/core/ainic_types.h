@@ -53,8 +53,11 @@
 #define AINIC_RX_BACKLOG        8
 #define AINIC_RX_BACKLOG_BYTES  (1024 * 1024)
 
-/* Timers the core creates: one per queue vector, admin-late, irq-storm */
-#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 2)
+/*
+ * Timers the core creates: one per queue vector, admin-late, irq-storm
+ * and the transport's
+ */
+#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 3)
 
 /* Events for the embedder's trace hook; arguments as documented */
 typedef enum AinicTraceEvent {
@@ -78,8 +81,10 @@ typedef enum AinicTraceEvent {
     AINIC_TRACE_RX_BACKLOG,     /* a: qp, b: length, c: backlog depth */
     AINIC_TRACE_TSO_PAUSE,      /* a: qp, b: segments sent, c: payload offset */
     AINIC_TRACE_FAULT,          /* a: AinicFaultKind, b: detail (kind's) */
+    AINIC_TRACE_CONN_STATE,     /* a: conn, b: old state, c: new state */
+    AINIC_TRACE_XPORT_TX,       /* a: conn, b: psn, c: 1 retransmission */
 } AinicTraceEvent;
-#define AINIC_TRACE_NR          (AINIC_TRACE_FAULT + 1)
+#define AINIC_TRACE_NR          (AINIC_TRACE_XPORT_TX + 1)
 
 typedef enum AinicRxDropReason {
     AINIC_RX_DROP_NO_DATAPATH,  /* not enabled, link down, no data path */
@@ -134,6 +139,16 @@ typedef struct AinicStats {
     uint64_t tx_errors;
     uint64_t rx_dropped;
     uint64_t rx_errors;
+    /* Reliable transport, as struct ainic_dev_stats */
+    uint64_t xport_tx_pkts, xport_tx_bytes, xport_rx_pkts, xport_rx_bytes;
+    uint64_t xport_retx_fast, xport_retx_timeout, xport_rto_expired;
+    uint64_t xport_nacks_sent, xport_nacks_rcvd;
+    uint64_t xport_acks_sent, xport_acks_rcvd;
+    uint64_t xport_dup_dropped, xport_ooo_buffered, xport_out_of_window;
+    uint64_t xport_rnr_sent, xport_rnr_rcvd, xport_bad_acks;
+    uint64_t xport_unknown_conn, xport_retry_exhausted;
+    uint64_t xport_conns_created, xport_conns_reaped, xport_conns_refused;
+    uint64_t xport_error_drops, xport_malformed;
 } AinicStats;
 
 /* Per queue pair counters (STATS_GET, struct ainic_qp_stats) */

@@ -68,7 +68,8 @@ typedef struct AinicConn {
     uint64_t srtt_ns, rttvar_ns;
     uint64_t rto_base_ns;       /* from the RTT estimate */
     uint64_t rto_ns;            /* backed off */
-    uint32_t retries;
+    uint32_t retries;           /* timeouts since the last progress */
+    uint32_t ack_req_psn;       /* last packet sent with ACK_REQ */
     uint64_t rto_at;            /* 0: no timer */
     uint64_t rnr_until;         /* 0: not backing off */
     uint64_t holddown_until;    /* ERROR: when the slot frees */

@@ -129,7 +129,7 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
     uint32_t ilen = pkt->payload_len, psn = pkt->psn, off;
     uint64_t now = core->ops->now_ns(core->opaque);
     AinicConn *c = ainic_conn_find(core, pkt->src_mac);
-    bool in_order;
+    bool in_order, fresh = false;
     unsigned i;
 
     if (ilen < ETH_HLEN || !pkt->conn_id) {
@@ -145,6 +145,7 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
         }
         if (c->rx_inc != pkt->conn_id) {
             rx_restart(core, c, pkt->conn_id, pkt->ack_psn);
+            fresh = true;
         }
     } else if (!c || !c->rx_inc || c->rx_inc != pkt->conn_id) {
         core->stats.xport_unknown_conn++;
@@ -233,8 +234,8 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
         } else {
             rx_ack_now(core, c);
         }
-    } else if (c->ack_owed >= AINIC_XPORT_ACK_EVERY ||
-               (pkt->flags & (AINIC_XH_F_ACK_REQ | AINIC_XH_F_SYN))) {
+    } else if (c->ack_owed >= AINIC_XPORT_ACK_EVERY || fresh ||
+               (pkt->flags & AINIC_XH_F_ACK_REQ)) {
         rx_ack_now(core, c);
     } else if (!c->ack_at) {
         c->ack_at = now + AINIC_XPORT_ACK_DELAY_NS;

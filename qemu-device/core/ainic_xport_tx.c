@@ -87,9 +87,15 @@ static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
     if (core->tx.wire_busy) {
         return false;
     }
-    /* Ask for an ACK at once when the window is about to close */
-    if (psn - c->snd_una >= AINIC_XPORT_WINDOW - AINIC_XPORT_ACK_EVERY) {
+    /*
+     * Near the end of the window, ask for an ACK at once rather than after
+     * the receiver's delay, but once per ACK_EVERY packets: a sender at its
+     * window's edge sends every packet there.
+     */
+    if (psn - c->snd_una >= AINIC_XPORT_WINDOW - AINIC_XPORT_ACK_EVERY &&
+        psn - c->ack_req_psn >= AINIC_XPORT_ACK_EVERY) {
         flags |= AINIC_XH_F_ACK_REQ;
+        c->ack_req_psn = psn;
     }
     ainic_wire_restamp(p->frame, flags, c->tx_inc, psn,
                        syn ? c->start_psn : 0, (uint32_t)now);
@@ -313,13 +319,20 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
     if (c->state == AINIC_CONN_SYN_SENT) {
         ainic_conn_set_state(core, c, AINIC_CONN_ESTABLISHED);
     }
-    /* SACK: bit i is ack_psn + 1 + i; bits past snd_nxt are ignored */
+    /*
+     * SACK: bit i is ack_psn + 1 + i; bits past snd_nxt are ignored, and
+     * so are those of an older ACK below snd_una, whose copy slots hold
+     * newer packets now.
+     */
     end = c->snd_una;
     for (i = 0; i < 64; i++) {
         uint32_t psn = pkt->ack_psn + 1 + i;
 
         if (!ainic_seq_before(psn, c->snd_nxt)) {
             break;
+        }
+        if (ainic_seq_before(psn, c->snd_una)) {
+            continue;
         }
         if (pkt->sack & (1ull << i)) {
             tx_slot(c, psn)->sacked = true;

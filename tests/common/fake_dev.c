@@ -200,7 +200,8 @@ const AinicCoreOps fake_ops = {
 
 const uint8_t test_mac[6] = { 0x52, 0x54, 0x00, 0xa1, 0x00, 0x01 };
 
-static int env_setup(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem)
+static int env_setup(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem,
+                     const uint8_t *mac)
 {
     AinicCoreConfig cfg = {
         .max_qps = TEST_QPS,
@@ -210,7 +211,7 @@ static int env_setup(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem)
         .serial = "AINIC0001",
     };
 
-    memcpy(cfg.mac, test_mac, 6);
+    memcpy(cfg.mac, mac, 6);
     e->core = core;
     e->mem = mem;
     if (!core || !mem) {
@@ -219,7 +220,7 @@ static int env_setup(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem)
     return ainic_core_init(e->core, &cfg, &fake_ops, e);
 }
 
-int env_init_caps(Env *e, uint64_t caps)
+int env_init_mac(Env *e, uint64_t caps, const uint8_t *mac)
 {
     memset(e, 0, sizeof(*e));
     e->wire = calloc(WIRE_MAX, WIRE_LEN);
@@ -227,7 +228,12 @@ int env_init_caps(Env *e, uint64_t caps)
         return -1;
     }
     return env_setup(e, caps, calloc(1, sizeof(AinicCore)),
-                     calloc(1, MEM_SIZE));
+                     calloc(1, MEM_SIZE), mac);
+}
+
+int env_init_caps(Env *e, uint64_t caps)
+{
+    return env_init_mac(e, caps, test_mac);
 }
 
 int env_init_on(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem)
@@ -237,7 +243,7 @@ int env_init_on(Env *e, uint64_t caps, AinicCore *core, uint8_t *mem)
     if (mem) {
         memset(mem, 0, MEM_SIZE);
     }
-    return env_setup(e, caps, core, mem);
+    return env_setup(e, caps, core, mem, test_mac);
 }
 
 int env_init(Env *e)

@@ -95,6 +95,8 @@ extern const uint8_t peer_mac[6];
 void clock_advance(Env *e, uint64_t ns);
 /* Allocate guest memory, wire log and core; 0 or -1 (env_fini either way) */
 int env_init_caps(Env *e, uint64_t caps);
+/* The same with another permanent MAC (several NICs on one test link) */
+int env_init_mac(Env *e, uint64_t caps, const uint8_t *mac);
 /*
  * The same on memory the caller keeps across many Envs (the fuzzers: no
  * allocation per input): core and mem (MEM_SIZE bytes) are zeroed here and

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host tests of the reliable transport (uapi/ainic-device.md §10): two or
+ * three device cores, each played by its fake driver, on a deterministic
+ * simulated link with loss, bursts, reordering, duplication, lost ACKs and
+ * link outages, all in virtual time. The application sends numbered UDP
+ * datagrams; the receiving application checks that every one arrives once
+ * and in order. The expectations come from the test's own counts (what
+ * the application sent, what the link dropped), never from the device.
+ */
+#define _GNU_SOURCE
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#include "ainic_core.h"
+#include "ainic_wire.h"
+#include "fake_dev.h"
+
+#define NODES_MAX       3
+#define LINK_MAX        16384
+#define PAYLOAD         64
+#define XP_CAPS         (DP_CAPS | AINIC_CAP_RELIABLE)
+#define US              1000ull
+#define MS              1000000ull
+
+typedef struct Impair {
+    double loss;                /* probability per frame */
+    double dup, reorder;
+    uint64_t reorder_ns;        /* extra delay of a reordered frame */
+    bool drop_ctrl;             /* every ACK and NACK lost */
+    unsigned burst;             /* the next N DATA frames lost */
+    bool down;                  /* everything lost */
+} Impair;
+
+typedef struct Node {
+    Env e;                      /* first: the send hook finds the node */
+    uint8_t mac[6];
+    Impair out;                 /* on the frames this node sends */
+    unsigned to_send[NODES_MAX];
+    uint32_t tx_seq[NODES_MAX];
+    uint32_t rx_next[NODES_MAX];
+    unsigned rx_ok, rx_bad;
+    unsigned tx_posted, tx_done;
+    bool rx_serve;              /* the host posts RX buffers */
+    unsigned rx_posted;
+    unsigned data_dropped;      /* its DATA frames the link lost */
+    unsigned data_duplicated;
+} Node;
+
+typedef struct LinkPkt {
+    uint64_t at, seq;
+    int dst;
+    size_t len;
+    uint8_t *data;
+} LinkPkt;
+
+typedef struct Net {
+    Node n[NODES_MAX];
+    unsigned nn;
+    LinkPkt q[LINK_MAX];
+    unsigned nq;
+    uint64_t seq, now, delay_ns, rng;
+} Net;
+
+static Net *g_net;
+
+static double rnd(Net *net)
+{
+    net->rng ^= net->rng >> 12;
+    net->rng ^= net->rng << 25;
+    net->rng ^= net->rng >> 27;
+    return (double)((net->rng * 2685821657736338717ull) >> 11) /
+           (double)(1ull << 53);
+}
+
+static int node_of_mac(Net *net, const uint8_t *mac)
+{
+    unsigned i;
+
+    for (i = 0; i < net->nn; i++) {
+        if (!memcmp(net->n[i].mac, mac, 6)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+static void link_put(Net *net, int dst, const void *buf, size_t len,
+                     uint64_t at)
+{
+    LinkPkt *p;
+
+    if (net->nq == LINK_MAX) {
+        abort();
+    }
+    p = &net->q[net->nq++];
+    p->at = at;
+    p->seq = net->seq++;
+    p->dst = dst;
+    p->len = len;
+    p->data = malloc(len);
+    if (!p->data) {
+        abort();
+    }
+    memcpy(p->data, buf, len);
+}
+
+/* The wire: every frame a core sends goes through its node's impairments */
+static void on_send(Env *e, const void *buf, size_t len)
+{
+    Net *net = g_net;
+    Node *src = (Node *)e;
+    const uint8_t *f = buf;
+    uint8_t type = f[42] & AINIC_XH_TYPE_MASK;
+    bool data = type == AINIC_PKT_DATA;
+    uint64_t at = net->now + net->delay_ns;
+    int dst = node_of_mac(net, f);
+
+    if (dst < 0) {
+        return;                 /* broadcast or nobody: not modelled */
+    }
+    if (src->out.down || (src->out.drop_ctrl && !data)) {
+        src->data_dropped += data;
+        return;
+    }
+    if (data && src->out.burst) {
+        src->out.burst--;
+        src->data_dropped++;
+        return;
+    }
+    if (rnd(net) < src->out.loss) {
+        src->data_dropped += data;
+        return;
+    }
+    if (rnd(net) < src->out.reorder) {
+        at += src->out.reorder_ns;
+    }
+    link_put(net, dst, buf, len, at);
+    if (rnd(net) < src->out.dup) {
+        src->data_duplicated += data;
+        link_put(net, dst, buf, len, at + US);
+    }
+}
+
+static void mk_datagram(Net *net, unsigned from, unsigned to, uint32_t seq,
+                        uint8_t *f, size_t *len)
+{
+    *len = mk_udp4(f, PAYLOAD, 4000 + from, 5000 + to);
+    memcpy(f, net->n[to].mac, 6);
+    memcpy(f + 6, net->n[from].mac, 6);
+    wr32(f + 42, seq);
+    f[46] = (uint8_t)from;
+    wr16(f + 40, 0);            /* no UDP checksum: the payload changed */
+}
+
+/* One node's host: send what is due, reap completions, receive */
+static void host_service(Net *net, unsigned i)
+{
+    Node *nd = &net->n[i];
+    Env *e = &nd->e;
+    struct ainic_cqe cqe;
+    unsigned d, reaped = 0, q;
+    bool rang = false;
+
+    for (q = 0; q < AINIC_MAX_QPS; q++) {
+        if (e->sched_tx[q]) {
+            e->sched_tx[q] = 0;
+            ainic_core_tx_process(e->core, q);
+        }
+    }
+    while (reap_cqe(e, 0, &cqe)) {
+        nd->tx_done++;
+    }
+    cq_release(e, 0);
+    for (d = 0; d < net->nn; d++) {
+        while (nd->to_send[d] && nd->tx_posted - nd->tx_done < 60) {
+            uint8_t f[256];
+            size_t len;
+
+            mk_datagram(net, i, d, nd->tx_seq[d]++, f, &len);
+            tx_post(e, 0, f, len, (TxOpts){ 0 });
+            nd->to_send[d]--;
+            nd->tx_posted++;
+            rang = true;
+        }
+    }
+    if (rang) {
+        tx_ring(e, 0);
+    }
+    while (reap_cqe(e, 1, &cqe)) {
+        const uint8_t *b = rx_buf(e, 0, le16toh(cqe.desc_index));
+        unsigned from = b[46];
+        uint32_t seq = rd32(b + 42);
+
+        reaped++;
+        if (from < NODES_MAX && seq == nd->rx_next[from]) {
+            nd->rx_next[from]++;
+            nd->rx_ok++;
+        } else {
+            nd->rx_bad++;
+        }
+    }
+    cq_release(e, 1);
+    nd->rx_posted -= reaped;
+    /* At most 16 buffers out: rx_buf() has 16 per queue */
+    if (nd->rx_serve && nd->rx_posted < 16) {
+        rx_post(e, 0, 16 - nd->rx_posted);
+        nd->rx_posted = 16;
+    }
+}
+
+/* Run the network for ns of virtual time */
+static void net_run(Net *net, uint64_t ns)
+{
+    uint64_t end = net->now + ns;
+    unsigned i;
+
+    for (;;) {
+        LinkPkt *p = NULL;
+        unsigned k;
+
+        for (k = 0; k < net->nq; k++) {
+            if (net->q[k].at <= end &&
+                (!p || net->q[k].at < p->at ||
+                 (net->q[k].at == p->at && net->q[k].seq < p->seq))) {
+                p = &net->q[k];
+            }
+        }
+        /* Hosts act every 20 us of virtual time at least */
+        if (!p || p->at > net->now + 20 * US) {
+            uint64_t t = net->now + 20 * US;
+
+            if (t > end) {
+                t = end;
+            }
+            for (i = 0; i < net->nn; i++) {
+                clock_advance(&net->n[i].e, t - net->n[i].e.now);
+            }
+            net->now = t;
+            for (i = 0; i < net->nn; i++) {
+                host_service(net, i);
+            }
+            if (t == end) {
+                break;
+            }
+            continue;
+        }
+        {
+            LinkPkt pkt = *p;
+
+            *p = net->q[--net->nq];
+            for (i = 0; i < net->nn; i++) {
+                clock_advance(&net->n[i].e, pkt.at - net->n[i].e.now);
+            }
+            net->now = pkt.at;
+            ainic_core_receive(net->n[pkt.dst].e.core, pkt.data, pkt.len);
+            free(pkt.data);
+            host_service(net, pkt.dst);
+        }
+    }
+}
+
+/* Run until every node has delivered what it was sent, or a time limit */
+static bool net_settle(Net *net, uint64_t limit)
+{
+    uint64_t t;
+
+    for (t = 0; t < limit; t += MS) {
+        unsigned i, j;
+        bool done = true;
+
+        net_run(net, MS);
+        for (i = 0; i < net->nn; i++) {
+            for (j = 0; j < net->nn; j++) {
+                if (net->n[i].to_send[j] ||
+                    net->n[j].rx_next[i] != net->n[i].tx_seq[j]) {
+                    done = false;
+                }
+            }
+        }
+        if (done) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static Net *net_new(unsigned nodes, uint64_t seed)
+{
+    Net *net = calloc(1, sizeof(*net));
+    unsigned i;
+
+    if (!net) {
+        abort();
+    }
+    g_net = net;
+    net->nn = nodes;
+    net->delay_ns = 10 * US;
+    net->rng = seed ? seed : 1;
+    for (i = 0; i < nodes; i++) {
+        Node *nd = &net->n[i];
+
+        memcpy(nd->mac, test_mac, 6);
+        nd->mac[5] = (uint8_t)(0x10 + i);
+        if (env_init_mac(&nd->e, XP_CAPS, nd->mac)) {
+            abort();
+        }
+        free(nd->e.wire);
+        nd->e.wire = NULL;
+        nd->e.on_send = on_send;
+        if (bring_up(&nd->e, 16, 64) !=
+            (AINIC_STATUS_READY | AINIC_STATUS_ENABLED)) {
+            abort();
+        }
+        ainic_core_set_link(nd->e.core, true);
+        mkqp(&nd->e, 0);
+        nd->rx_serve = true;
+    }
+    for (i = 0; i < nodes; i++) {
+        host_service(net, i);
+    }
+    return net;
+}
+
+static void net_free(Net *net)
+{
+    unsigned i;
+
+    for (i = 0; i < net->nq; i++) {
+        free(net->q[i].data);
+    }
+    for (i = 0; i < net->nn; i++) {
+        env_fini(&net->n[i].e);
+    }
+    free(net);
+    g_net = NULL;
+}
+
+static AinicStats *st(Net *net, unsigned i)
+{
+    return &net->n[i].e.core->stats;
+}
+
+static uint64_t retx(Net *net, unsigned i)
+{
+    return st(net, i)->xport_retx_fast + st(net, i)->xport_retx_timeout;
+}
+
+static AinicConn *conn_to(Net *net, unsigned from, unsigned to)
+{
+    return ainic_conn_find(net->n[from].e.core, net->n[to].mac);
+}
+
+/* Count CONN_STATE events with the given state on node i */
+static unsigned conn_events(Net *net, unsigned i, uint32_t state)
+{
+    struct ainic_event ev;
+    unsigned n = 0;
+
+    while (reap_event(&net->n[i].e, &ev)) {
+        if (le16toh(ev.code) == AINIC_EVENT_CONN_STATE &&
+            le32toh(ev.data) == state) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- Tests ---------------------------------------------------------- */
+
+TEST(clean_link_exactly_once_in_order)
+{
+    Net *net = net_new(2, 1);
+
+    net->n[0].to_send[1] = 2000;
+    net->n[1].to_send[0] = 500;
+    ASSERT_TRUE(net_settle(net, 2000 * MS));
+    EXPECT_EQ(2000u, net->n[1].rx_ok);
+    EXPECT_EQ(500u, net->n[0].rx_ok);
+    EXPECT_EQ(0u, net->n[0].rx_bad + net->n[1].rx_bad);
+    EXPECT_EQ(0u, retx(net, 0));
+    EXPECT_EQ(2000u, st(net, 0)->xport_tx_pkts);
+    EXPECT_EQ(2000u, st(net, 1)->xport_rx_pkts);
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, conn_to(net, 0, 1)->state);
+    /* ACKs are coalesced: far fewer than one per packet */
+    EXPECT_LT(st(net, 1)->xport_acks_sent, 2000u / 2);
+    net_free(net);
+}
+
+TEST(loss_reorder_duplication_both_ways)
+{
+    Net *net = net_new(2, 7);
+    unsigned i;
+
+    for (i = 0; i < 2; i++) {
+        net->n[i].out = (Impair){ .loss = 0.05, .dup = 0.01, .reorder = 0.01,
+                                  .reorder_ns = 300 * US };
+    }
+    net->n[0].to_send[1] = 3000;
+    net->n[1].to_send[0] = 1000;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(3000u, net->n[1].rx_ok);
+    EXPECT_EQ(1000u, net->n[0].rx_ok);
+    EXPECT_EQ(0u, net->n[0].rx_bad + net->n[1].rx_bad);
+    /* Every lost DATA frame was sent again (at least once) */
+    ASSERT_GT(net->n[0].data_dropped, 50u);
+    EXPECT_GE(retx(net, 0), net->n[0].data_dropped);
+    EXPECT_GE(retx(net, 1), net->n[1].data_dropped);
+    /* Duplicates from the link were recognised and dropped */
+    EXPECT_GE(st(net, 1)->xport_dup_dropped, net->n[0].data_duplicated);
+    EXPECT_GT(st(net, 1)->xport_ooo_buffered, 0u);
+    net_free(net);
+}
+
+TEST(every_ack_lost_for_a_while)
+{
+    Net *net = net_new(2, 3);
+
+    net->n[1].out.drop_ctrl = true;
+    net->n[0].to_send[1] = 300;
+    net_run(net, 100 * MS);
+    /* Nothing acknowledged: the window and staging are full, no more */
+    EXPECT_LE(st(net, 0)->xport_tx_pkts, (uint64_t)AINIC_XPORT_WINDOW);
+    EXPECT_GT(st(net, 0)->xport_retx_timeout, 0u);
+    net->n[1].out.drop_ctrl = false;
+    ASSERT_TRUE(net_settle(net, 10000 * MS));
+    EXPECT_EQ(300u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    /* Timeouts resent what the receiver had: duplicates, dropped */
+    EXPECT_GT(st(net, 1)->xport_dup_dropped, 0u);
+    net_free(net);
+}
+
+TEST(burst_loss_selective_not_go_back_n)
+{
+    Net *net = net_new(2, 5);
+    uint64_t first;
+
+    net->n[0].to_send[1] = 40;
+    net_run(net, 5 * MS);
+    first = st(net, 0)->xport_tx_pkts;
+    net->n[0].out.burst = 20;
+    net->n[0].to_send[1] = 400;
+    ASSERT_TRUE(net_settle(net, 5000 * MS));
+    EXPECT_EQ(440u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(20u, net->n[0].data_dropped);
+    /* Selective: about the 20 lost, not the window behind them */
+    EXPECT_GE(retx(net, 0), 20u);
+    EXPECT_LT(retx(net, 0), 40u);
+    EXPECT_GT(first, 0u);
+    net_free(net);
+}
+
+TEST(psn_wraps_at_2_32)
+{
+    Net *net = net_new(2, 11);
+    AinicConn *c, *r;
+    uint32_t to;
+
+    /* A first packet starts the connection; then move it near the wrap */
+    net->n[0].to_send[1] = 1;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    c = conn_to(net, 0, 1);
+    ASSERT_NE(NULL, c);
+    ASSERT_EQ(c->snd_una, c->snd_end);
+    r = conn_to(net, 1, 0);
+    ASSERT_NE(NULL, r);
+    /* Both sides agree to continue just before the wrap (white box) */
+    to = 0xffffff80u | (c->snd_una & (AINIC_XPORT_TXRING - 1));
+    r->rcv_nxt = r->place_nxt = to;
+    c->snd_una = c->snd_nxt = c->snd_end = to;
+    net->n[0].out = (Impair){ .loss = 0.05, .reorder = 0.02,
+                              .reorder_ns = 200 * US };
+    net->n[0].to_send[1] = 600;
+    ASSERT_TRUE(net_settle(net, 10000 * MS));
+    EXPECT_EQ(601u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_LT(c->snd_una, 0x1000u);        /* it wrapped */
+    net_free(net);
+}
+
+TEST(slow_receiver_loses_nothing)
+{
+    Net *net = net_new(2, 13);
+
+    net->n[1].rx_serve = false;             /* the host takes nothing */
+    net->n[0].to_send[1] = 400;
+    net_run(net, 50 * MS);
+    EXPECT_EQ(16u, net->n[1].rx_ok);        /* the buffers posted at start */
+    EXPECT_GT(st(net, 1)->xport_rnr_sent, 0u);
+    EXPECT_GT(st(net, 0)->xport_rnr_rcvd, 0u);
+    /* Back-pressure reached the host: the TX ring stopped completing */
+    EXPECT_LT(net->n[0].tx_done, 400u);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net->n[1].rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(400u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, conn_to(net, 0, 1)->state);
+    net_free(net);
+}
+
+TEST(peer_gone_retry_limit_error_event)
+{
+    Net *net = net_new(2, 17);
+    AinicConn *c;
+
+    net->n[0].to_send[1] = 10;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    (void)conn_events(net, 0, AINIC_CONN_ERROR);
+    net->n[0].out.down = true;
+    net->n[0].to_send[1] = 100;
+    /* Within the retry budget: 12 timeouts, the RTO at most 1 s */
+    net_run(net, 10000 * MS);
+    EXPECT_EQ(1u, st(net, 0)->xport_retry_exhausted);
+    EXPECT_EQ(1u, conn_events(net, 0, AINIC_CONN_ERROR));
+    /* Every frame it had accepted is accounted for as dropped */
+    EXPECT_EQ(100u, st(net, 0)->xport_error_drops);
+    EXPECT_EQ(100u, net->n[0].tx_done - 10);
+    /* After the hold-down the slot is free and nothing is held */
+    net_run(net, 2000 * MS);
+    c = conn_to(net, 0, 1);
+    EXPECT_EQ(NULL, c);
+    EXPECT_EQ(0u, net->n[0].e.core->xport.tx_bytes);
+    net_free(net);
+}
+
+TEST(peer_reset_starts_new_incarnation)
+{
+    Net *net = net_new(2, 19);
+    uint32_t inc;
+
+    net->n[0].to_send[1] = 100;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    inc = conn_to(net, 0, 1)->tx_inc;
+    /* The receiver's device is reset and its driver brings it back */
+    ASSERT_EQ(AINIC_STATUS_READY | AINIC_STATUS_ENABLED |
+              AINIC_STATUS_LINK_UP, bring_up(&net->n[1].e, 16, 64));
+    ainic_core_set_link(net->n[1].e.core, true);
+    memset(net->n[1].e.cqe_head, 0, sizeof(net->n[1].e.cqe_head));
+    net->n[1].e.rx_tail[0] = 0;
+    net->n[1].e.tx_tail[0] = 0;
+    net->n[1].rx_posted = 0;
+    mkqp(&net->n[1].e, 0);
+    net->n[0].to_send[1] = 100;
+    ASSERT_TRUE(net_settle(net, 5000 * MS));
+    EXPECT_EQ(200u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_GT(st(net, 1)->xport_unknown_conn + 0u, 0u);
+    EXPECT_NE(inc, conn_to(net, 0, 1)->tx_inc);
+    net_free(net);
+}
+
+/* A forged ACK from node 1 to node 0, as a hostile peer would send */
+static void forge(Net *net, uint32_t conn_id, uint32_t ack, uint64_t sack)
+{
+    ainic_xport_send_ctrl(net->n[1].e.core, net->n[0].mac, AINIC_PKT_ACK, 0,
+                          conn_id, 0, ack, sack, 0, 0);
+}
+
+TEST(hostile_acks_are_counted_and_harmless)
+{
+    Net *net = net_new(2, 23);
+    AinicConn *c;
+    uint64_t bad, unknown;
+
+    net->n[0].to_send[1] = 50;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    c = conn_to(net, 0, 1);
+    bad = st(net, 0)->xport_bad_acks;
+    unknown = st(net, 0)->xport_unknown_conn;
+    /* ACK for PSNs never sent */
+    forge(net, c->tx_inc, c->snd_nxt + 1000, 0);
+    /* SACK bits far beyond what was sent */
+    forge(net, c->tx_inc, c->snd_una, ~0ull);
+    /* Another incarnation */
+    forge(net, c->tx_inc ^ 1, c->snd_una, 0);
+    net_run(net, 5 * MS);
+    EXPECT_EQ(bad + 1, st(net, 0)->xport_bad_acks);
+    EXPECT_EQ(unknown + 1, st(net, 0)->xport_unknown_conn);
+    /* The connection still works, and nothing was resent for the SACK */
+    net->n[0].to_send[1] = 50;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    EXPECT_EQ(100u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
+TEST(truncated_and_unknown_packets_dropped)
+{
+    Net *net = net_new(2, 29);
+    uint8_t f[256];
+    size_t len;
+    AinicStats before;
+
+    net->n[0].to_send[1] = 5;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    before = *st(net, 1);
+    /* Truncated: every length from 0 to just short of the headers */
+    mk_datagram(net, 0, 1, 0, f, &len);
+    for (len = 0; len < AINIC_ENCAP_LEN; len++) {
+        ainic_core_receive(net->n[1].e.core, f, len);
+    }
+    EXPECT_EQ(before.rx_errors + AINIC_ENCAP_LEN, st(net, 1)->rx_errors);
+    EXPECT_EQ(before.xport_rx_pkts, st(net, 1)->xport_rx_pkts);
+    net_free(net);
+}
+
+TEST(syn_flood_from_spoofed_macs_is_bounded)
+{
+    Net *net = net_new(2, 31);
+    unsigned i;
+
+    net->n[0].to_send[1] = 20;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    for (i = 0; i < 1000; i++) {
+        uint8_t w[AINIC_ENCAP_LEN + 64];
+        uint8_t inner[64];
+        AinicWireHdr h = { 0 };
+        uint8_t spoof[6] = { 0x02, 0, 0, (uint8_t)(i >> 16),
+                             (uint8_t)(i >> 8), (uint8_t)i };
+
+        memset(inner, 0, sizeof(inner));
+        memcpy(inner, net->n[1].mac, 6);
+        memcpy(inner + 6, spoof, 6);
+        inner[46] = 0xff;               /* the host counts it as not ours */
+        memcpy(w + AINIC_ENCAP_LEN, inner, sizeof(inner));
+        h.src_mac = spoof;
+        h.type = AINIC_PKT_DATA;
+        h.flags = AINIC_XH_F_SYN;
+        h.conn_id = 1000 + i;
+        h.psn = 77;
+        h.ack_psn = 77;
+        ainic_wire_encap(w, sizeof(inner), &h);
+        ainic_core_receive(net->n[1].e.core, w, sizeof(w));
+        if (i % 100 == 0) {
+            net_run(net, 20 * MS);      /* time passes: idle slots reapable */
+        }
+    }
+    /* Each spoofed MAC got a slot (a reaped one) or was refused */
+    EXPECT_GT(st(net, 1)->xport_conns_reaped, 0u);
+    EXPECT_EQ(1001u, st(net, 1)->xport_conns_created +
+                     st(net, 1)->xport_conns_refused);
+    /* The real connection still delivers, and only its frames are ours */
+    net->n[0].to_send[1] = 20;
+    ASSERT_TRUE(net_settle(net, 2000 * MS));
+    EXPECT_EQ(40u, net->n[1].rx_ok);
+    net_free(net);
+}
+
+TEST(stalled_connection_does_not_block_another)
+{
+    Net *net = net_new(3, 37);
+
+    net->n[2].rx_serve = false;             /* node 2's host is stuck */
+    net->n[0].to_send[2] = 150;
+    net->n[0].to_send[1] = 150;
+    net_run(net, 500 * MS);
+    /* Every frame for node 1 arrived while node 2 took nothing */
+    EXPECT_EQ(150u, net->n[1].rx_ok);
+    EXPECT_LE(net->n[2].rx_ok, 16u);
+    net->n[2].rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(150u, net->n[2].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad + net->n[2].rx_bad);
+    net_free(net);
+}
+
+TEST(policy_raw_sends_raw)
+{
+    Net *net = net_new(2, 41);
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_PORT_CONFIG);
+
+    c.port_config.valid = htole32(AINIC_PORT_CFG_XPORT);
+    c.port_config.xport = htole32(AINIC_XPORT_RAW);
+    ASSERT_EQ(0, run(&net->n[0].e, c));
+    net->n[0].to_send[1] = 100;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    EXPECT_EQ(100u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, st(net, 0)->xport_tx_pkts);
+    EXPECT_EQ(NULL, conn_to(net, 0, 1));
+    /* An unknown policy is refused and changes nothing */
+    c.port_config.xport = htole32(7);
+    ASSERT_EQ(AINIC_STS_EINVAL, run(&net->n[0].e, c));
+    EXPECT_EQ(AINIC_XPORT_RAW, net->n[0].e.core->xport.policy);
+    net_free(net);
+}
+
+
+TEST_HARNESS_MAIN

@@ -12,6 +12,8 @@
 #include "conn.h"
 #include "ecn.h"
 #include "egress.h"
+#include "link.h"
+#include "qmp.h"
 
 struct port {
 	int index;
@@ -22,9 +24,8 @@ struct port {
 	bool tx_blocked;         /* the VM's socket is full: waiting for POLLOUT */
 	uint64_t tx_retry_ns;    /* while blocked: retry anyway at this time */
 	bool link_up;
-	/* --port-qmp: the VM's QMP socket and NIC id for set_link ("" = none) */
-	char qmp_path[108];
-	char qmp_id[64];
+	uint64_t link_up_at_ns;  /* down-for: up again then (0: not pending) */
+	struct qmp_link qmp;     /* --port-qmp: mirrors link changes to the NIC */
 	struct direction rx, tx;
 	struct egress eg;
 	struct ecn_config ecn;
@@ -57,6 +58,5 @@ static inline bool port_connected(const struct port *port)
  */
 int port_xmit(struct port *port, struct frame *const *frames, int n);
 void port_clear_counters(struct port *port);
-void port_set_link(struct port *port, bool up);
 
 #endif

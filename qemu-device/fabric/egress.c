@@ -231,8 +231,12 @@ void egress_run(struct port *port, uint64_t now)
 		if (done < 0)
 			return; /* the VM is gone; its frames were flushed */
 		for (int i = 0; i < done; i++) {
-			free(due_pop(eg));
+			struct frame *f = due_pop(eg);
+
 			port->tx.c.inflight_frames--;
+			port->tx.c.packets++;
+			port->tx.c.bytes += f->len;
+			free(f);
 		}
 		if (port->tx_blocked) {
 			/* Backpressure: the rest waits, the buffer fills

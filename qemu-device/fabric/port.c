@@ -100,7 +100,6 @@ void port_close(struct port *port)
 
 int port_xmit(struct port *port, struct frame *const *frames, int n)
 {
-	struct dir_counters *c = &port->tx.c;
 	bool blocked;
 	int done = conn_send(&port->conn, frames, n, &blocked);
 
@@ -117,10 +116,6 @@ int port_xmit(struct port *port, struct frame *const *frames, int n)
 		}
 		port_disconnect(port);
 		return -1;
-	}
-	for (int i = 0; i < done; i++) {
-		c->packets++;
-		c->bytes += frames[i]->len;
 	}
 	port->tx_blocked = blocked;
 	return done;

@@ -51,10 +51,11 @@ static inline bool port_connected(const struct port *port)
 }
 
 /*
- * Writes frames[0..n) (the head of the egress queue) to the VM and counts
- * the ones written completely, which the caller then dequeues. Fewer than
- * n: the socket is full and the port is tx_blocked. -1: the connection
- * failed, the port is disconnected and its queue flushed.
+ * Writes frames[0..n) (the head of the arrived frames) to the VM; returns
+ * how many were written completely, which the caller counts and frees.
+ * Fewer than n: the socket is full and the port is tx_blocked. -1: the
+ * connection failed, the port is disconnected and its frames flushed.
+ * The one call from the switch's logic (egress.c) into the process's I/O.
  */
 int port_xmit(struct port *port, struct frame *const *frames, int n);
 void port_clear_counters(struct port *port);

@@ -584,9 +584,9 @@ int control_fill_pollfds(struct control *ctl, struct pollfd *pfds)
 		struct control_client *c = &ctl->clients[i];
 
 		/* Slots keep their index so control_handle can map them back;
-		 * a free slot has fd -1, which poll ignores. */
-		/* No reading while a command waits (or its successors are
-		 * still buffered): commands run in order. */
+		 * a free slot has fd -1, which poll ignores. No reading while
+		 * a command waits or its successors are still buffered:
+		 * commands run in order. */
 		bool reading = !c->waiting && c->pendoff == c->pendlen;
 
 		pfds[n++] = (struct pollfd){

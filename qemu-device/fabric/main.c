@@ -168,6 +168,7 @@ static int parse_impair_opt(struct preset_impair *pi, const char *val)
 	const char *c1 = strchr(val, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 	struct impair_config scratch = { 0 };
 	unsigned long long port;
+	const char *err;
 	char num[16];
 	bool reseed;
 
@@ -189,9 +190,9 @@ static int parse_impair_opt(struct preset_impair *pi, const char *val)
 	if (impair_words(pi, c2 + 1))
 		return -1;
 	/* The same parser as the control command: what passes here applies. */
-	if (impair_parse(&scratch, pi->words, pi->nwords, &reseed)) {
-		fprintf(stderr, "ainic-fabric: --impair %s: %s\n", val,
-			impair_parse(&scratch, pi->words, pi->nwords, &reseed));
+	err = impair_parse(&scratch, pi->words, pi->nwords, &reseed);
+	if (err) {
+		fprintf(stderr, "ainic-fabric: --impair %s: %s\n", val, err);
 		return -1;
 	}
 	return 0;

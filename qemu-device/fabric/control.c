@@ -61,7 +61,20 @@ static void sb_free(struct strbuf *b)
 
 /* ---- command interpreter ---- */
 
-#define MAX_ARGS 8
+/* The longest valid command is about 30 words; a line is < 1024 bytes. */
+#define MAX_ARGS 64
+
+_Static_assert(QMP_MAX_WAITERS >= CONTROL_MAX_CLIENTS,
+	       "every control client may wait on the same port's QMP");
+
+/* One command being interpreted for a client. */
+struct cmd {
+	struct fabric *fab;
+	struct control_client *client;
+	struct strbuf *out;
+	uint64_t now;
+	bool deferred; /* its ok comes when a QMP exchange ends */
+};
 
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -90,19 +103,70 @@ static int parse_port(struct fabric *fab, const char *s)
 	return (int)v;
 }
 
-static void text_dir(struct strbuf *b, const char *pfx, const struct dir_counters *c,
+/* A probability as the percentage it was set as ("0.5"). */
+struct pct {
+	char s[16];
+};
+
+static struct pct pct(uint32_t ppm)
+{
+	struct pct p;
+
+	impair_pct(ppm, p.s, sizeof(p.s));
+	return p;
+}
+
+static void text_impair(struct strbuf *b, const char *pfx, const struct impair_config *c,
+			const char *sep)
+{
+	sb_printf(b, "%s_loss_pct=%s%s", pfx, pct(c->loss_ppm).s, sep);
+	if (c->ge_on)
+		sb_printf(b, "%s_ge=%s/%s/%s/%s%s", pfx, pct(c->ge_p_gb_ppm).s,
+			  pct(c->ge_p_bg_ppm).s, pct(c->ge_loss_bad_ppm).s,
+			  pct(c->ge_loss_good_ppm).s, sep);
+	else
+		sb_printf(b, "%s_ge=off%s", pfx, sep);
+	sb_printf(b, "%s_dup_pct=%s%s%s_corrupt_pct=%s%s", pfx, pct(c->dup_ppm).s, sep,
+		  pfx, pct(c->corrupt_ppm).s, sep);
+	sb_printf(b, "%s_delay_us=%" PRIu64 "%s%s_jitter_us=%" PRIu64 "%s",
+		  pfx, c->delay_ns / 1000, sep, pfx, c->jitter_ns / 1000, sep);
+	sb_printf(b, "%s_reorder_pct=%s%s%s_reorder_us=%" PRIu64 "%s%s_seed=%" PRIu64 "%s",
+		  pfx, pct(c->reorder_ppm).s, sep, pfx, c->reorder_ns / 1000, sep,
+		  pfx, c->seed, sep);
+}
+
+static void text_dir(struct strbuf *b, const char *pfx, const struct direction *d,
 		     const char *sep)
 {
+	const struct dir_counters *c = &d->c;
+
+	text_impair(b, pfx, &d->imp.cfg, sep);
 	sb_printf(b, "%s_packets=%" PRIu64 "%s%s_bytes=%" PRIu64 "%s",
 		  pfx, c->packets, sep, pfx, c->bytes, sep);
 	for (int i = 0; i < DROP__COUNT; i++)
 		sb_printf(b, "%s_drop_%s=%" PRIu64 "%s", pfx, drop_cause_names[i],
 			  c->drops[i], sep);
 	sb_printf(b, "%s_ecn_marked=%" PRIu64 "%s", pfx, c->ecn_marked, sep);
+	sb_printf(b, "%s_duplicated=%" PRIu64 "%s%s_reordered=%" PRIu64 "%s"
+		  "%s_delayed=%" PRIu64 "%s%s_corrupted=%" PRIu64 "%s",
+		  pfx, c->duplicated, sep, pfx, c->reordered, sep,
+		  pfx, c->delayed, sep, pfx, c->corrupted, sep);
 	sb_printf(b, "%s_queue_frames=%" PRIu64 "%s%s_queue_bytes=%" PRIu64 "%s"
-		  "%s_queue_peak_frames=%" PRIu64 "%s%s_queue_peak_bytes=%" PRIu64,
+		  "%s_queue_peak_frames=%" PRIu64 "%s%s_queue_peak_bytes=%" PRIu64 "%s"
+		  "%s_inflight_frames=%" PRIu64,
 		  pfx, c->queue_frames, sep, pfx, c->queue_bytes, sep,
-		  pfx, c->queue_peak_frames, sep, pfx, c->queue_peak_bytes);
+		  pfx, c->queue_peak_frames, sep, pfx, c->queue_peak_bytes, sep,
+		  pfx, c->inflight_frames);
+}
+
+/* What is left of a link down-for, in ms rounded up; 0 if none. */
+static uint64_t link_up_in_ms(const struct port *p, uint64_t now)
+{
+	if (!p->link_up_at_ns)
+		return 0;
+	if (p->link_up_at_ns <= now)
+		return 0;
+	return (p->link_up_at_ns - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
 }
 
 /* Whether a VM is connected to the port right now. */
@@ -112,20 +176,42 @@ static const char *peer_state(const struct port *p)
 }
 
 /* key=value pairs separated by sep ("\n" for show, " " for ports). */
-static void text_port(struct strbuf *b, const struct port *p, const char *sep)
+static void text_port(struct strbuf *b, const struct port *p, const char *sep,
+		      uint64_t now)
 {
-	sb_printf(b, "port=%d%slink=%s%speer=%s%sconnects=%" PRIu64 "%srate_mbps=%" PRIu64
-		  "%sbuffer_kb=%" PRIu64 "%s",
-		  p->index, sep, p->link_up ? "up" : "down", sep, peer_state(p), sep,
-		  p->connects, sep, p->eg.wire.rate_mbps, sep, p->eg.buffer_bytes / 1024, sep);
+	sb_printf(b, "port=%d%slink=%s%slink_up_in_ms=%" PRIu64 "%speer=%s%s"
+		  "connects=%" PRIu64 "%srate_mbps=%" PRIu64 "%sbuffer_kb=%" PRIu64 "%s",
+		  p->index, sep, p->link_up ? "up" : "down", sep, link_up_in_ms(p, now), sep,
+		  peer_state(p), sep, p->connects, sep, p->eg.wire.rate_mbps, sep,
+		  p->eg.buffer_bytes / 1024, sep);
 	sb_printf(b, "ecn=%s%secn_kmin_kb=%" PRIu64 "%secn_kmax_kb=%" PRIu64
 		  "%secn_pmax_pct=%u%s", p->ecn.enabled ? "on" : "off", sep,
 		  p->ecn.kmin_bytes / 1024, sep, p->ecn.kmax_bytes / 1024, sep,
 		  p->ecn.pmax_pct, sep);
-	text_dir(b, "rx", &p->rx.c, sep);
+	sb_printf(b, "qmp=%s%sqmp_ok=%" PRIu64 "%sqmp_failed=%" PRIu64 "%s",
+		  qmp_link_configured(&p->qmp) ? "on" : "off", sep, p->qmp.ok, sep,
+		  p->qmp.failed, sep);
+	text_dir(b, "rx", &p->rx, sep);
 	sb_printf(b, "%s", sep);
-	text_dir(b, "tx", &p->tx.c, sep);
+	text_dir(b, "tx", &p->tx, sep);
 	sb_printf(b, "\n");
+}
+
+static void json_impair(struct strbuf *b, const struct impair_config *c)
+{
+	sb_printf(b, "{\"loss_pct\":%s,\"ge\":", pct(c->loss_ppm).s);
+	if (c->ge_on)
+		sb_printf(b, "{\"p_good_bad_pct\":%s,\"p_bad_good_pct\":%s,"
+			  "\"loss_bad_pct\":%s,\"loss_good_pct\":%s}",
+			  pct(c->ge_p_gb_ppm).s, pct(c->ge_p_bg_ppm).s,
+			  pct(c->ge_loss_bad_ppm).s, pct(c->ge_loss_good_ppm).s);
+	else
+		sb_printf(b, "null");
+	sb_printf(b, ",\"dup_pct\":%s,\"corrupt_pct\":%s,\"delay_us\":%" PRIu64
+		  ",\"jitter_us\":%" PRIu64 ",\"reorder_pct\":%s,\"reorder_us\":%" PRIu64
+		  ",\"seed\":%" PRIu64 "}",
+		  pct(c->dup_ppm).s, pct(c->corrupt_ppm).s, c->delay_ns / 1000,
+		  c->jitter_ns / 1000, pct(c->reorder_ppm).s, c->reorder_ns / 1000, c->seed);
 }
 
 static void json_dir(struct strbuf *b, const struct dir_counters *c)
@@ -136,21 +222,35 @@ static void json_dir(struct strbuf *b, const struct dir_counters *c)
 		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", drop_cause_names[i],
 			  c->drops[i]);
 	sb_printf(b, "},\"ecn_marked\":%" PRIu64, c->ecn_marked);
+	sb_printf(b, ",\"duplicated\":%" PRIu64 ",\"reordered\":%" PRIu64
+		  ",\"delayed\":%" PRIu64 ",\"corrupted\":%" PRIu64,
+		  c->duplicated, c->reordered, c->delayed, c->corrupted);
 	sb_printf(b, ",\"queue_frames\":%" PRIu64 ",\"queue_bytes\":%" PRIu64
-		  ",\"queue_peak_frames\":%" PRIu64 ",\"queue_peak_bytes\":%" PRIu64 "}",
-		  c->queue_frames, c->queue_bytes, c->queue_peak_frames, c->queue_peak_bytes);
+		  ",\"queue_peak_frames\":%" PRIu64 ",\"queue_peak_bytes\":%" PRIu64
+		  ",\"inflight_frames\":%" PRIu64 "}",
+		  c->queue_frames, c->queue_bytes, c->queue_peak_frames, c->queue_peak_bytes,
+		  c->inflight_frames);
 }
 
-static void json_port(struct strbuf *b, const struct port *p)
+static void json_port(struct strbuf *b, const struct port *p, uint64_t now)
 {
-	sb_printf(b, "{\"port\":%d,\"link\":\"%s\",\"peer\":\"%s\",\"connects\":%" PRIu64,
-		  p->index, p->link_up ? "up" : "down", peer_state(p), p->connects);
+	sb_printf(b, "{\"port\":%d,\"link\":\"%s\",\"link_up_in_ms\":%" PRIu64
+		  ",\"peer\":\"%s\",\"connects\":%" PRIu64,
+		  p->index, p->link_up ? "up" : "down", link_up_in_ms(p, now),
+		  peer_state(p), p->connects);
 	sb_printf(b, ",\"rate_mbps\":%" PRIu64 ",\"buffer_kb\":%" PRIu64
 		  ",\"ecn\":{\"enabled\":%s,\"kmin_kb\":%" PRIu64 ",\"kmax_kb\":%" PRIu64
-		  ",\"pmax_pct\":%u},\"rx\":",
+		  ",\"pmax_pct\":%u}",
 		  p->eg.wire.rate_mbps, p->eg.buffer_bytes / 1024,
 		  p->ecn.enabled ? "true" : "false", p->ecn.kmin_bytes / 1024,
 		  p->ecn.kmax_bytes / 1024, p->ecn.pmax_pct);
+	sb_printf(b, ",\"qmp\":{\"enabled\":%s,\"ok\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
+		  qmp_link_configured(&p->qmp) ? "true" : "false", p->qmp.ok, p->qmp.failed);
+	sb_printf(b, ",\"impair\":{\"rx\":");
+	json_impair(b, &p->rx.imp.cfg);
+	sb_printf(b, ",\"tx\":");
+	json_impair(b, &p->tx.imp.cfg);
+	sb_printf(b, "},\"rx\":");
 	json_dir(b, &p->rx.c);
 	sb_printf(b, ",\"tx\":");
 	json_dir(b, &p->tx.c);
@@ -185,8 +285,14 @@ static const char help_text[] =
 	"set PORT buffer-kb B          egress buffer in KiB (1..1048576)\n"
 	"set PORT link up|down         down drops frames to and from the port;\n"
 	"                              with --port-qmp also QMP set_link on the NIC\n"
+	"set PORT link down-for MS     down now, up again by itself MS ms later\n"
 	"set PORT ecn KMIN KMAX PMAX   RED ECN marking: KiB thresholds, percent\n"
 	"set PORT ecn off\n"
+	"set PORT impair DIR KEY VALUE...  DIR rx|tx|both; KEY VALUE: loss PCT,\n"
+	"                              ge P_GB P_BG LOSS_BAD LOSS_GOOD (PCT each),\n"
+	"                              dup PCT, corrupt PCT, delay US, jitter US,\n"
+	"                              reorder PCT EXTRA_US, seed N\n"
+	"set PORT impair DIR off       no impairments (the seed stays)\n"
 	"clear PORT|all                zero counters (queue depth kept)\n"
 	"mac-table                     learned MAC -> port entries\n"
 	"json ports|show PORT|mac-table  the same as JSON, one object per line\n"
@@ -214,38 +320,104 @@ const char *ecn_parse(struct ecn_config *ecn, char **argv, int argc)
 	return NULL;
 }
 
-/* Tells the VM's QEMU (--port-qmp) about a link change. The switch port has
- * changed either way, so a failure is a warning in the reply, not an error. */
-static void link_to_qmp(const struct port *p, bool up, struct strbuf *out)
+const char *port_impair_set(struct port *p, const char *dir, char **argv, int argc)
 {
-	char err[512];
+	struct direction *dirs[2];
+	struct impair_config cfg[2];
+	bool reseed = false;
+	int nd = 0;
 
-	if (!p->qmp_path[0])
-		return;
-	if (qmp_set_link(p->qmp_path, p->qmp_id, up, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ainic-fabric: port %d: qmp set_link %s %s: %s\n",
-			p->index, p->qmp_id, up ? "up" : "down", err);
-		sb_printf(out, "warning: qmp: %s\n", err);
+	if (!strcmp(dir, "rx") || !strcmp(dir, "both"))
+		dirs[nd++] = &p->rx;
+	if (!strcmp(dir, "tx") || !strcmp(dir, "both"))
+		dirs[nd++] = &p->tx;
+	if (!nd)
+		return "impair direction must be rx, tx or both";
+	/* Parse every direction before changing any. */
+	for (int i = 0; i < nd; i++) {
+		const char *err;
+
+		cfg[i] = dirs[i]->imp.cfg;
+		err = impair_parse(&cfg[i], argv, argc, &reseed);
+		if (err)
+			return err;
 	}
+	for (int i = 0; i < nd; i++)
+		impair_configure(&dirs[i]->imp, &cfg[i], reseed);
+	return NULL;
 }
 
-static const char *cmd_set(struct fabric *fab, char **argv, int argc,
-			   struct strbuf *out)
+/* The QMP exchange for a command ended: its reply can be finished. */
+static void qmp_reply(void *ctx, uint64_t tag, const char *err)
 {
+	struct control_client *c = ctx;
+
+	if (c->fd < 0 || c->gen != tag || !c->waiting)
+		return; /* the client went away meanwhile */
+	if (err)
+		sb_printf(&c->out, "warning: qmp: %s\n", err);
+	sb_printf(&c->out, "ok\n");
+	c->waiting = false;
+}
+
+/* Tells the VM's QEMU (--port-qmp) about a link change. The switch port has
+ * changed either way, so a failure is a warning in the reply, not an error;
+ * the reply waits for the exchange, the switch does not. */
+static void link_to_qmp(struct cmd *cmd, struct port *p, bool up)
+{
+	struct qmp_waiter w = { qmp_reply, cmd->client, cmd->client->gen };
+
+	if (!qmp_link_configured(&p->qmp))
+		return;
+	qmp_link_request(&p->qmp, up, &w, cmd->now);
+	cmd->deferred = true;
+}
+
+#define LINK_USAGE "usage: set PORT link up|down|down-for MS"
+
+static const char *cmd_link(struct cmd *cmd, struct port *p, char **argv, int argc)
+{
+	uint64_t ms;
+
+	if (argc == 1 && (!strcmp(argv[0], "up") || !strcmp(argv[0], "down"))) {
+		bool up = argv[0][0] == 'u';
+
+		port_set_link(p, up);
+		link_to_qmp(cmd, p, up);
+		return NULL;
+	}
+	if (argc == 1)
+		return "link must be up, down or down-for MS";
+	if (argc != 2 || strcmp(argv[0], "down-for"))
+		return LINK_USAGE;
+	if (parse_u64(argv[1], 1, LINK_DOWN_FOR_MAX_MS, &ms))
+		return "down-for takes milliseconds 1..3600000";
+	port_link_down_for(p, ms * NSEC_PER_MSEC, cmd->now);
+	link_to_qmp(cmd, p, false);
+	return NULL;
+}
+
+static const char *cmd_set(struct cmd *cmd, char **argv, int argc)
+{
+	struct fabric *fab = cmd->fab;
 	struct port *p;
 	int idx;
 	uint64_t v;
 
 	if (argc < 4)
-		return "usage: set PORT rate-mbps R|buffer-kb B|link up|down|ecn ...";
+		return "usage: set PORT rate-mbps R|buffer-kb B|link ...|ecn ...|impair ...";
 	idx = parse_port(fab, argv[1]);
 	if (idx < 0)
 		return "no such port";
 	p = &fab->ports[idx];
 	if (!strcmp(argv[2], "ecn"))
 		return ecn_parse(&p->ecn, argv + 3, argc - 3);
+	if (!strcmp(argv[2], "impair"))
+		return port_impair_set(p, argv[3], argv + 4, argc - 4);
+	if (!strcmp(argv[2], "link"))
+		return cmd_link(cmd, p, argv + 3, argc - 3);
 	if (argc != 4)
-		return "usage: set PORT rate-mbps R|buffer-kb B|link up|down";
+		return "usage: set PORT rate-mbps R|buffer-kb B";
 	if (!strcmp(argv[2], "rate-mbps")) {
 		if (parse_u64(argv[3], 0, 10000000, &v))
 			return "rate-mbps must be an integer 0..10000000";
@@ -255,26 +427,16 @@ static const char *cmd_set(struct fabric *fab, char **argv, int argc,
 			return "buffer-kb must be an integer 1..1048576";
 		/* Frames already queued stay; new ones see the new limit. */
 		p->eg.buffer_bytes = v * 1024;
-	} else if (!strcmp(argv[2], "link")) {
-		bool up;
-
-		if (!strcmp(argv[3], "up"))
-			up = true;
-		else if (!strcmp(argv[3], "down"))
-			up = false;
-		else
-			return "link must be up or down";
-		port_set_link(p, up);
-		link_to_qmp(p, up, out);
 	} else {
-		return "unknown setting (rate-mbps, buffer-kb, link)";
+		return "unknown setting (rate-mbps, buffer-kb, link, ecn, impair)";
 	}
 	return NULL;
 }
 
-static const char *dispatch(struct fabric *fab, char **argv, int argc,
-			    struct strbuf *out)
+static const char *dispatch(struct cmd *cmd, char **argv, int argc)
 {
+	struct fabric *fab = cmd->fab;
+	struct strbuf *out = cmd->out;
 	int json = 0, idx;
 
 	if (argc && !strcmp(argv[0], "json")) {
@@ -291,9 +453,9 @@ static const char *dispatch(struct fabric *fab, char **argv, int argc,
 			return "usage: ports";
 		for (int i = 0; i < fab->nports; i++) {
 			if (json)
-				json_port(out, &fab->ports[i]);
+				json_port(out, &fab->ports[i], cmd->now);
 			else
-				text_port(out, &fab->ports[i], " ");
+				text_port(out, &fab->ports[i], " ", cmd->now);
 		}
 	} else if (!strcmp(argv[0], "show")) {
 		if (argc != 2)
@@ -302,15 +464,15 @@ static const char *dispatch(struct fabric *fab, char **argv, int argc,
 		if (idx < 0)
 			return "no such port";
 		if (json)
-			json_port(out, &fab->ports[idx]);
+			json_port(out, &fab->ports[idx], cmd->now);
 		else
-			text_port(out, &fab->ports[idx], "\n");
+			text_port(out, &fab->ports[idx], "\n", cmd->now);
 	} else if (!strcmp(argv[0], "mac-table")) {
 		if (argc != 1)
 			return "usage: mac-table";
 		mac_table_out(fab, out, json);
 	} else if (!strcmp(argv[0], "set") && !json) {
-		return cmd_set(fab, argv, argc, out);
+		return cmd_set(cmd, argv, argc);
 	} else if (!strcmp(argv[0], "clear") && !json) {
 		if (argc != 2)
 			return "usage: clear PORT|all";
@@ -329,9 +491,13 @@ static const char *dispatch(struct fabric *fab, char **argv, int argc,
 	return NULL;
 }
 
-void control_execute(struct fabric *fab, char *line, struct strbuf *out)
+/* Runs one command line, appending its reply to the client's output; a
+ * reply that waits for QMP is finished by qmp_reply. */
+static void control_execute(struct control *ctl, struct control_client *c, char *line)
 {
+	struct cmd cmd = { ctl->fab, c, &c->out, now_ns(), false };
 	char *argv[MAX_ARGS + 1], *save = NULL, *tok;
+	struct strbuf *out = &c->out;
 	size_t start = out->len;
 	const char *err;
 	int argc = 0;
@@ -343,10 +509,12 @@ void control_execute(struct fabric *fab, char *line, struct strbuf *out)
 		}
 		argv[argc++] = tok;
 	}
-	err = dispatch(fab, argv, argc, out);
+	err = dispatch(&cmd, argv, argc);
 	if (err) {
 		out->len = start; /* no partial output before an error */
 		sb_printf(out, "error: %s\n", err);
+	} else if (cmd.deferred) {
+		c->waiting = true;
 	} else {
 		sb_printf(out, "ok\n");
 	}
@@ -387,8 +555,11 @@ static void client_drop(struct control_client *c)
 {
 	close(c->fd);
 	c->fd = -1;
+	c->gen++; /* a QMP answer still due for it finds nobody */
 	c->inlen = 0;
 	c->discarding = 0;
+	c->pendoff = c->pendlen = 0;
+	c->waiting = false;
 	sb_free(&c->out);
 }
 
@@ -413,10 +584,14 @@ int control_fill_pollfds(struct control *ctl, struct pollfd *pfds)
 		struct control_client *c = &ctl->clients[i];
 
 		/* Slots keep their index so control_handle can map them back;
-		 * a free slot has fd -1, which poll ignores. */
+		 * a free slot has fd -1, which poll ignores. No reading while
+		 * a command waits or its successors are still buffered:
+		 * commands run in order. */
+		bool reading = !c->waiting && c->pendoff == c->pendlen;
+
 		pfds[n++] = (struct pollfd){
 			.fd = c->fd,
-			.events = POLLIN | (c->out.len ? POLLOUT : 0),
+			.events = (reading ? POLLIN : 0) | (c->out.len ? POLLOUT : 0),
 		};
 	}
 	return n;
@@ -431,6 +606,7 @@ static void client_accept(struct control *ctl)
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		if (ctl->clients[i].fd < 0) {
 			ctl->clients[i].fd = fd;
+			ctl->clients[i].gen++;
 			return;
 		}
 	}
@@ -454,18 +630,18 @@ static int client_flush(struct control_client *c)
 	return 0;
 }
 
-static void client_lines(struct control *ctl, struct control_client *c,
-			 const char *data, size_t len)
+/* Interprets the buffered input, up to a command that must wait. */
+static void client_lines(struct control *ctl, struct control_client *c)
 {
-	for (size_t i = 0; i < len; i++) {
-		char ch = data[i];
+	while (!c->waiting && c->pendoff < c->pendlen) {
+		char ch = c->pend[c->pendoff++];
 
 		if (ch == '\n') {
 			if (c->discarding) {
 				c->discarding = 0;
 			} else {
 				c->in[c->inlen] = 0;
-				control_execute(ctl->fab, c->in, &c->out);
+				control_execute(ctl, c, c->in);
 			}
 			c->inlen = 0;
 		} else if (c->discarding) {
@@ -483,8 +659,7 @@ static void client_lines(struct control *ctl, struct control_client *c,
 
 static int client_read(struct control *ctl, struct control_client *c)
 {
-	char buf[4096];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT);
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -494,7 +669,9 @@ static int client_read(struct control *ctl, struct control_client *c)
 		client_flush(c);
 		return -1;
 	}
-	client_lines(ctl, c, buf, n);
+	c->pendoff = 0;
+	c->pendlen = (size_t)n;
+	client_lines(ctl, c);
 	if (c->out.len > CONTROL_OUT_MAX)
 		return -1;
 	return client_flush(c);
@@ -514,7 +691,27 @@ void control_handle(struct control *ctl, const struct pollfd *pfds, int n)
 			client_drop(c);
 			continue;
 		}
+		if (c->waiting || c->pendoff < c->pendlen) {
+			/* Not reading it now: a hang-up ends it (poll
+			 * reports that whatever the events asked for). */
+			if (re & (POLLHUP | POLLERR))
+				client_drop(c);
+			continue;
+		}
 		if ((re & (POLLIN | POLLHUP | POLLERR)) && client_read(ctl, c) < 0)
+			client_drop(c);
+	}
+	/* Clients whose QMP wait ended (qmp_reply): send the reply and go
+	 * on with the commands they sent after it. */
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct control_client *c = &ctl->clients[i];
+
+		if (c->fd < 0 || c->waiting)
+			continue;
+		if (c->pendoff < c->pendlen)
+			client_lines(ctl, c);
+		if (c->out.len > CONTROL_OUT_MAX ||
+		    (c->out.len && client_flush(c) < 0))
 			client_drop(c);
 	}
 	if (pfds[0].revents & POLLIN)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Pipeline stages, the tail-drop egress buffer and the rate model. */
+/* Admission stages, the tail-drop egress buffer, the serializer and the
+ * delivery of arrived frames to the VM. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ const char *const drop_cause_names[DROP__COUNT] = {
 	[DROP_SEND_ERROR] = "send_error",
 	[DROP_FRAMING] = "framing",
 	[DROP_NO_MEMORY] = "no_memory",
+	[DROP_LOSS] = "loss",
+	[DROP_BURST_LOSS] = "burst_loss",
 };
 
 struct frame *frame_new(const void *data, size_t len)
@@ -24,7 +27,7 @@ struct frame *frame_new(const void *data, size_t len)
 	if (!f)
 		return NULL;
 	f->next = NULL;
-	f->ready_ns = 0;
+	f->ready_ns = f->arrive_ns = f->seq = 0;
 	f->len = len;
 	memcpy(f->data, data, len);
 	return f;
@@ -50,18 +53,35 @@ bool direction_run_stages(struct direction *dir, struct port *port,
 	return true;
 }
 
-static enum verdict link_process(struct stage *st, struct port *port,
-				 struct frame *f, uint64_t now)
+void direction_hold(struct direction *dir, struct frame *f)
 {
-	(void)st; (void)f; (void)now;
-	return port->link_up ? VERDICT_PASS : VERDICT_DROP;
+	if (heap_push(&dir->prop, f) < 0) {
+		dir->c.drops[DROP_NO_MEMORY]++;
+		free(f);
+		return;
+	}
+	dir->c.inflight_frames++;
 }
 
-const struct stage link_stage = {
-	.name = "link",
-	.process = link_process,
-	.cause = DROP_LINK_DOWN,
-};
+void direction_impair(struct direction *dir, struct frame *f, uint64_t t)
+{
+	struct impair_out out;
+
+	impair_run(&dir->imp, &dir->c, f, t, &out);
+	for (int i = 0; i < out.n; i++)
+		direction_hold(dir, out.f[i]);
+}
+
+void direction_flush_heap(struct direction *dir, enum drop_cause cause)
+{
+	struct frame *f;
+
+	while ((f = heap_pop(&dir->prop))) {
+		dir->c.inflight_frames--;
+		dir->c.drops[cause]++;
+		free(f);
+	}
+}
 
 static void queue_account(struct dir_counters *c, long dframes, long dbytes)
 {
@@ -95,8 +115,7 @@ void egress_enqueue(struct port *port, struct frame *f, uint64_t now)
 		free(f);
 		return;
 	}
-	if (f->ready_ns < now)
-		f->ready_ns = now;
+	f->ready_ns = now;
 	f->next = NULL;
 	if (port->eg.tail)
 		port->eg.tail->next = f;
@@ -119,39 +138,61 @@ static struct frame *dequeue(struct port *port)
 	return f;
 }
 
-/*
- * Picks the next batch: the frames at the head of the queue whose start time
- * has come, with a rate each one starting when the one before it has left
- * the wire (wire_start on a copy of the schedule; egress_run commits it for
- * what was really written). A head frame already partly written is taken
- * whatever the schedule says: it was charged when it started, and the
- * stream must not stay mid-frame.
- */
-static int due_frames(const struct port *port, uint64_t now,
-		      struct frame **batch)
+static void due_append(struct egress *eg, struct frame *f)
 {
-	const struct egress *eg = &port->eg;
-	struct wire w = eg->wire;
+	f->next = NULL;
+	if (eg->due_tail)
+		eg->due_tail->next = f;
+	else
+		eg->due_head = f;
+	eg->due_tail = f;
+}
+
+static struct frame *due_pop(struct egress *eg)
+{
+	struct frame *f = eg->due_head;
+
+	eg->due_head = f->next;
+	if (!eg->due_head)
+		eg->due_tail = NULL;
+	return f;
+}
+
+/*
+ * The serializer: up to a batch of frames from the head of the buffer whose
+ * start time has come, with a rate each one starting when the one before it
+ * has left the wire, go through the impairment chain onto the heap. It
+ * starts them at their virtual start time, however late the wakeup, so the
+ * port carries its rate on average. Returns how many left the buffer.
+ */
+static int serialize(struct port *port, uint64_t now)
+{
+	struct egress *eg = &port->eg;
 	int n = 0;
 
-	for (struct frame *f = eg->head; f && n < CONN_TX_BATCH; f = f->next) {
-		uint64_t start;
+	while (eg->head && n < CONN_TX_BATCH) {
+		struct frame *f = eg->head;
+		uint64_t start = f->ready_ns;
 
-		if (!n && port->conn.tx_off) {
-			batch[n++] = f;
-			continue;
-		}
-		if (f->ready_ns > now)
+		if (eg->wire.rate_mbps)
+			start = wire_start(&eg->wire, f->ready_ns);
+		if (start > now)
 			break;
-		if (w.rate_mbps) {
-			start = wire_start(&w, f->ready_ns);
-			if (start > now)
-				break;
-			wire_occupy(&w, start, f->len);
-		}
-		batch[n++] = f;
+		wire_occupy(&eg->wire, start, f->len);
+		dequeue(port);
+		direction_impair(&port->tx, f, start);
+		n++;
 	}
 	return n;
+}
+
+/* Frames whose arrival time has come, in arrival order, join the due list. */
+static void release_due(struct port *port, uint64_t now)
+{
+	struct frame *top;
+
+	while ((top = heap_top(&port->tx.prop)) && top->arrive_ns <= now)
+		due_append(&port->eg, heap_pop(&port->tx.prop));
 }
 
 void egress_run(struct port *port, uint64_t now)
@@ -171,27 +212,35 @@ void egress_run(struct port *port, uint64_t now)
 		wire_resume(&eg->wire, now);
 		eg->stalled = false;
 	}
-	while (eg->head) {
+	for (;;) {
 		struct frame *batch[CONN_TX_BATCH];
-		bool head_charged = port->conn.tx_off;
-		int n = due_frames(port, now, batch), done;
+		int n = 0, done;
 
-		if (!n)
-			break;
+		release_due(port, now);
+		if (!eg->due_head) {
+			/* The serializer runs only while the VM takes frames,
+			 * so under backpressure frames wait in the buffer,
+			 * where tail drop and ECN see them. */
+			if (!serialize(port, now))
+				break;
+			continue;
+		}
+		for (struct frame *f = eg->due_head; f && n < CONN_TX_BATCH; f = f->next)
+			batch[n++] = f;
 		done = port_xmit(port, batch, n);
 		if (done < 0)
-			return; /* the VM is gone; its queue was flushed */
-		/* A frame holds the wire from when its first byte is written:
-		 * the ones finished, and one now partly written. */
-		for (int i = head_charged ? 1 : 0;
-		     i < done + (port->conn.tx_off ? 1 : 0); i++)
-			wire_occupy(&eg->wire, wire_start(&eg->wire, batch[i]->ready_ns),
-				    batch[i]->len);
-		for (int i = 0; i < done; i++)
-			free(dequeue(port));
+			return; /* the VM is gone; its frames were flushed */
+		for (int i = 0; i < done; i++) {
+			struct frame *f = due_pop(eg);
+
+			port->tx.c.inflight_frames--;
+			port->tx.c.packets++;
+			port->tx.c.bytes += f->len;
+			free(f);
+		}
 		if (port->tx_blocked) {
-			/* Backpressure: the rest stays queued, the buffer
-			 * fills instead, and POLLOUT resumes the port. */
+			/* Backpressure: the rest waits, the buffer fills
+			 * instead, and POLLOUT resumes the port. */
 			port->tx_retry_ns = now + EGRESS_BLOCKED_RETRY_NS;
 			eg->stalled = true;
 			break;
@@ -199,34 +248,49 @@ void egress_run(struct port *port, uint64_t now)
 	}
 }
 
+bool egress_busy(const struct port *port)
+{
+	return port->eg.head || port->eg.due_head || heap_top(&port->tx.prop);
+}
+
 uint64_t egress_next_deadline(const struct port *port)
 {
 	const struct egress *eg = &port->eg;
+	const struct frame *top = heap_top(&port->tx.prop);
+	uint64_t d = UINT64_MAX;
 
-	if (!eg->head)
-		return UINT64_MAX;
 	if (port->tx_blocked)
-		return port->tx_retry_ns; /* POLLOUT comes first, normally */
-	if (eg->wire.rate_mbps)
-		return wire_start(&eg->wire, eg->head->ready_ns);
-	return eg->head->ready_ns;
+		return egress_busy(port) ? port->tx_retry_ns : UINT64_MAX;
+	if (eg->due_head)
+		return 0; /* arrived and sendable: at once */
+	if (eg->head)
+		d = eg->wire.rate_mbps ? wire_start(&eg->wire, eg->head->ready_ns) :
+					 eg->head->ready_ns;
+	if (top && top->arrive_ns < d)
+		d = top->arrive_ns;
+	return d;
 }
 
 void egress_flush(struct port *port, enum drop_cause cause)
 {
+	struct egress *eg = &port->eg;
+	struct dir_counters *c = &port->tx.c;
 	struct frame *keep = NULL;
 
-	if (port->conn.tx_off && port->eg.head)
-		keep = dequeue(port);
-	while (port->eg.head) {
+	if (port->conn.tx_off && eg->due_head)
+		keep = due_pop(eg);
+	while (eg->head) {
 		free(dequeue(port));
-		port->tx.c.drops[cause]++;
+		c->drops[cause]++;
 	}
-	if (keep) {
-		keep->next = NULL;
-		port->eg.head = port->eg.tail = keep;
-		queue_account(&port->tx.c, 1, (long)keep->len);
-	} else {
+	while (eg->due_head) {
+		free(due_pop(eg));
+		c->inflight_frames--;
+		c->drops[cause]++;
+	}
+	direction_flush_heap(&port->tx, cause);
+	if (keep)
+		due_append(eg, keep); /* still in flight: it will be finished */
+	else
 		port->tx_blocked = false;
-	}
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "control.h"
 #include "fabric.h"
+#include "ingress.h"
 #include "qmp.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ainic-fabric --dir DIR --ports N [--rate-mbps R] [--buffer-kb B]\n"
 		"                    [--mtu M] [--ecn ...]\n"
-		"                    [--port-qmp I=PATH,ID]...\n"
+		"                    [--port-qmp I=PATH,ID]... [--impair SPEC]...\n"
 		"       ainic-fabric ctl DIR COMMAND...\n"
 		"  (--opt VALUE or --opt=VALUE)\n"
 		"  --rate-mbps R  egress line rate per port, Mbit/s on the wire (24 bytes\n"
@@ -41,7 +42,11 @@ static void usage(FILE *f)
 		"                 (default 9198, i.e. 9216-byte frames; range 68..9198)\n"
 		"  --ecn KMIN_KB,KMAX_KB,PMAX_PCT  RED ECN marking on every port (default off)\n"
 		"  --port-qmp I=PATH,ID  on link up/down of port I, QMP set_link on NIC\n"
-		"                 ID via QEMU's QMP unix socket PATH\n");
+		"                 ID via QEMU's QMP unix socket PATH\n"
+		"  --impair PORT:DIR:KEY=VALUE[,KEY=VALUE...]  impairments at start, as\n"
+		"                 'set PORT impair DIR KEY VALUE...' (PORT a number or all,\n"
+		"                 DIR rx, tx or both; ge=P_GB/P_BG/LOSS_BAD/LOSS_GOOD,\n"
+		"                 reorder=PCT/EXTRA_US), or PORT:DIR:off\n");
 }
 
 static size_t max_frame(const struct fabric *fab)
@@ -55,7 +60,7 @@ struct rx_ctx {
 	uint64_t now;
 };
 
-/* One well-framed frame from a VM: check it, run the rx stages, switch it. */
+/* One well-framed frame from a VM: check it, then the rx side has it. */
 static void rx_frame(void *opaque, const uint8_t *data, size_t len)
 {
 	struct rx_ctx *rx = opaque;
@@ -75,20 +80,18 @@ static void rx_frame(void *opaque, const uint8_t *data, size_t len)
 		p->rx.c.drops[DROP_NO_MEMORY]++;
 		return;
 	}
-	if (!direction_run_stages(&p->rx, p, f, rx->now)) {
-		free(f);
-		return;
-	}
-	p->rx.c.packets++;
-	p->rx.c.bytes += len;
-	forward_frame(rx->fab, p->index, f, rx->now);
+	ingress_receive(rx->fab, p, f, rx->now);
 }
 
 static void receive_on_port(struct fabric *fab, struct port *p)
 {
 	struct rx_ctx rx = { fab, p, now_ns() };
 
-	switch (conn_receive(&p->conn, rx_frame, &rx)) {
+	enum conn_rx r = conn_receive(&p->conn, rx_frame, &rx);
+
+	/* Switch what arrived now (no rx delay) before anything else. */
+	ingress_run(fab, p, rx.now);
+	switch (r) {
 	case CONN_RX_OK:
 		break;
 	case CONN_RX_FRAMING:
@@ -115,6 +118,84 @@ static int parse_num(const char *s, unsigned long long min, unsigned long long m
 	errno = 0;
 	*out = strtoull(s, &end, 10);
 	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+/* --impair PORT:DIR:KEY=VALUE,...: a port (-1: all), a direction, and the
+ * control command's words. */
+struct preset_impair {
+	long port;
+	char dir[8];
+	char buf[256];
+	char *words[64];
+	int nwords;
+};
+
+/* "loss=5,ge=1/20/100/0" -> loss 5 ge 1 20 100 0; "off" -> off. */
+static int impair_words(struct preset_impair *pi, const char *spec)
+{
+	char *save = NULL;
+
+	if (strlen(spec) >= sizeof(pi->buf))
+		return -1;
+	strcpy(pi->buf, spec);
+	pi->nwords = 0;
+	for (char *item = strtok_r(pi->buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '='), *vsave = NULL;
+		int before = pi->nwords;
+
+		if (!eq && !strcmp(item, "off")) {
+			pi->words[pi->nwords++] = item;
+			continue;
+		}
+		if (!eq || eq == item || pi->nwords == 63)
+			return -1;
+		*eq = 0;
+		pi->words[pi->nwords++] = item;
+		for (char *v = strtok_r(eq + 1, "/", &vsave); v; v = strtok_r(NULL, "/", &vsave)) {
+			if (pi->nwords == 64)
+				return -1;
+			pi->words[pi->nwords++] = v;
+		}
+		if (pi->nwords == before + 1)
+			return -1; /* KEY= without a value */
+	}
+	return pi->nwords ? 0 : -1;
+}
+
+static int parse_impair_opt(struct preset_impair *pi, const char *val)
+{
+	const char *c1 = strchr(val, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	struct impair_config scratch = { 0 };
+	unsigned long long port;
+	const char *err;
+	char num[16];
+	bool reseed;
+
+	if (!c1 || !c2 || (size_t)(c1 - val) >= sizeof(num) ||
+	    (size_t)(c2 - c1 - 1) >= sizeof(pi->dir))
+		return -1;
+	memcpy(num, val, c1 - val);
+	num[c1 - val] = 0;
+	if (!strcmp(num, "all"))
+		pi->port = -1;
+	else if (parse_num(num, 0, MAX_PORTS - 1, &port))
+		return -1;
+	else
+		pi->port = (long)port;
+	memcpy(pi->dir, c1 + 1, c2 - c1 - 1);
+	pi->dir[c2 - c1 - 1] = 0;
+	if (strcmp(pi->dir, "rx") && strcmp(pi->dir, "tx") && strcmp(pi->dir, "both"))
+		return -1;
+	if (impair_words(pi, c2 + 1))
+		return -1;
+	/* The same parser as the control command: what passes here applies. */
+	err = impair_parse(&scratch, pi->words, pi->nwords, &reseed);
+	if (err) {
+		fprintf(stderr, "ainic-fabric: --impair %s: %s\n", val, err);
+		return -1;
+	}
+	return 0;
 }
 
 struct preset_qmp {
@@ -164,8 +245,9 @@ static void remove_pidfile(const char *dir)
 
 static int run(struct fabric *fab)
 {
-	/* Per port its listening socket and its connection, then control. */
-	struct pollfd pfds[2 * MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
+	/* Per port its listening socket and its connection, then per port
+	 * its QMP exchange, then control. */
+	struct pollfd pfds[3 * MAX_PORTS + 1 + CONTROL_MAX_CLIENTS];
 	struct control ctl;
 	sigset_t block, empty;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -192,16 +274,29 @@ static int run(struct fabric *fab)
 	while (!stop_requested) {
 		uint64_t now = now_ns(), next = UINT64_MAX;
 		struct timespec ts, *tsp = NULL;
-		int n = 0, nctl;
+		int n = 0, nctl, qmp0;
 
+		/* Timed link changes and rx frames whose time has come first:
+		 * what they switch leaves in this wakeup's egress runs. */
 		for (int i = 0; i < fab->nports; i++) {
 			struct port *p = &fab->ports[i];
-			uint64_t d;
+
+			if (port_link_tick(p, now) && qmp_link_configured(&p->qmp))
+				qmp_link_request(&p->qmp, true, NULL, now);
+			ingress_run(fab, p, now);
+		}
+		for (int i = 0; i < fab->nports; i++) {
+			struct port *p = &fab->ports[i];
+			uint64_t d[4];
 
 			egress_run(p, now);
-			d = egress_next_deadline(p);
-			if (d < next)
-				next = d;
+			d[0] = egress_next_deadline(p);
+			d[1] = ingress_next_deadline(p);
+			d[2] = port_link_deadline(p);
+			d[3] = qmp_link_deadline(&p->qmp);
+			for (int k = 0; k < 4; k++)
+				if (d[k] < next)
+					next = d[k];
 			pfds[n++] = (struct pollfd){ .fd = p->listen_fd, .events = POLLIN };
 			/* fd -1 (no VM) is ignored by poll; POLLOUT only while
 			 * the VM's socket is full (backpressure). */
@@ -210,6 +305,9 @@ static int run(struct fabric *fab)
 				.events = POLLIN | (p->tx_blocked ? POLLOUT : 0),
 			};
 		}
+		qmp0 = n;
+		for (int i = 0; i < fab->nports; i++)
+			pfds[n++] = qmp_link_pollfd(&fab->ports[i].qmp);
 		nctl = control_fill_pollfds(&ctl, &pfds[n]);
 		if (next != UINT64_MAX) {
 			uint64_t wait = next > now ? next - now : 0;
@@ -245,6 +343,15 @@ static int run(struct fabric *fab)
 		for (int i = 0; i < fab->nports; i++)
 			if (pfds[2 * i].revents & POLLIN)
 				port_accept(&fab->ports[i]);
+		/* QMP before control: a reply an exchange finished goes out
+		 * in this wakeup. */
+		for (int i = 0; i < fab->nports; i++) {
+			struct qmp_link *q = &fab->ports[i].qmp;
+			const struct pollfd *qp = &pfds[qmp0 + i];
+
+			qmp_link_service(q, qp->fd >= 0 && qp->fd == q->fd ? qp->revents : 0,
+					 now_ns());
+		}
 		control_handle(&ctl, &pfds[n], nctl);
 	}
 	control_close(&ctl);
@@ -256,7 +363,8 @@ int main(int argc, char **argv)
 {
 	static struct fabric fab;
 	static struct preset_qmp qmps[MAX_PORTS];
-	int nqmps = 0;
+	static struct preset_impair impairs[4 * MAX_PORTS];
+	int nqmps = 0, nimpairs = 0;
 	struct ecn_config ecn_default = { 0 };
 	int nopen = 0, rc;
 	unsigned long long v;
@@ -344,6 +452,11 @@ int main(int argc, char **argv)
 			q->path[comma - rest] = 0;
 			snprintf(q->id, sizeof(q->id), "%s", comma + 1);
 			nqmps++;
+		} else if (!strcmp(opt, "--impair")) {
+			if (nimpairs == (int)(sizeof(impairs) / sizeof(impairs[0])) ||
+			    parse_impair_opt(&impairs[nimpairs], val))
+				goto bad;
+			nimpairs++;
 		} else {
 			fprintf(stderr, "ainic-fabric: unknown option %s\n", opt);
 			usage(stderr);
@@ -365,6 +478,13 @@ bad:
 			return 2;
 		}
 	}
+	for (int i = 0; i < nimpairs; i++) {
+		if (impairs[i].port >= fab.nports) {
+			fprintf(stderr, "ainic-fabric: --impair %ld: no such port\n",
+				impairs[i].port);
+			return 2;
+		}
+	}
 	rc = 0;
 	for (int i = 0; i < fab.nports && !rc; i++) {
 		nopen = i + 1; /* a failed port_open leaves its port closable */
@@ -382,8 +502,16 @@ bad:
 	for (int i = 0; i < nqmps && !rc; i++) {
 		struct port *p = &fab.ports[qmps[i].port];
 
-		strcpy(p->qmp_path, qmps[i].path);
-		strcpy(p->qmp_id, qmps[i].id);
+		strcpy(p->qmp.path, qmps[i].path);
+		strcpy(p->qmp.id, qmps[i].id);
+	}
+	/* In the order given, so a later --impair refines an earlier one. */
+	for (int i = 0; i < nimpairs && !rc; i++) {
+		struct preset_impair *pi = &impairs[i];
+
+		for (int k = 0; k < fab.nports; k++)
+			if (pi->port < 0 || pi->port == k)
+				port_impair_set(&fab.ports[k], pi->dir, pi->words, pi->nwords);
 	}
 	if (!rc)
 		rc = run(&fab);

@@ -18,6 +18,10 @@ int port_open(struct port *port, int index, const char *dir,
 	port->listen_fd = -1;
 	conn_init(&port->conn);
 	port->link_up = true;
+	qmp_link_init(&port->qmp, index);
+	/* Distinct default seeds, so ports do not lose the same frames. */
+	impair_init(&port->rx.imp, (uint64_t)index + 1, 0);
+	impair_init(&port->tx.imp, (uint64_t)index + 1, 1);
 	wire_set_rate(&port->eg.wire, cfg->rate_mbps);
 	port->eg.buffer_bytes = cfg->buffer_kb * 1024;
 	direction_add_stage(&port->rx, &link_stage);
@@ -83,6 +87,10 @@ void port_close(struct port *port)
 {
 	port_disconnect(port);
 	egress_flush(port, DROP_LINK_DOWN);
+	direction_flush_heap(&port->rx, DROP_LINK_DOWN);
+	heap_release(&port->rx.prop);
+	heap_release(&port->tx.prop);
+	qmp_link_close(&port->qmp);
 	if (port->listen_fd >= 0) {
 		close(port->listen_fd);
 		unlink(port->path.sun_path);
@@ -92,7 +100,6 @@ void port_close(struct port *port)
 
 int port_xmit(struct port *port, struct frame *const *frames, int n)
 {
-	struct dir_counters *c = &port->tx.c;
 	bool blocked;
 	int done = conn_send(&port->conn, frames, n, &blocked);
 
@@ -110,10 +117,6 @@ int port_xmit(struct port *port, struct frame *const *frames, int n)
 		port_disconnect(port);
 		return -1;
 	}
-	for (int i = 0; i < done; i++) {
-		c->packets++;
-		c->bytes += frames[i]->len;
-	}
 	port->tx_blocked = blocked;
 	return done;
 }
@@ -126,17 +129,14 @@ void port_clear_counters(struct port *port)
 	for (int i = 0; i < 2; i++) {
 		struct dir_counters *c = &dirs[i]->c;
 		uint64_t qf = c->queue_frames, qb = c->queue_bytes;
+		uint64_t inflight = c->inflight_frames;
 
 		memset(c, 0, sizeof(*c));
-		/* The queue still holds its frames: keep depth consistent. */
+		/* The queue and the wire still hold their frames: keep the
+		 * gauges consistent. */
 		c->queue_frames = c->queue_peak_frames = qf;
 		c->queue_bytes = c->queue_peak_bytes = qb;
+		c->inflight_frames = inflight;
 	}
-}
-
-void port_set_link(struct port *port, bool up)
-{
-	port->link_up = up;
-	if (!up)
-		egress_flush(port, DROP_LINK_DOWN);
+	port->qmp.ok = port->qmp.failed = 0;
 }

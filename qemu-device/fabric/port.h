@@ -12,6 +12,8 @@
 #include "conn.h"
 #include "ecn.h"
 #include "egress.h"
+#include "link.h"
+#include "qmp.h"
 
 struct port {
 	int index;
@@ -22,9 +24,8 @@ struct port {
 	bool tx_blocked;         /* the VM's socket is full: waiting for POLLOUT */
 	uint64_t tx_retry_ns;    /* while blocked: retry anyway at this time */
 	bool link_up;
-	/* --port-qmp: the VM's QMP socket and NIC id for set_link ("" = none) */
-	char qmp_path[108];
-	char qmp_id[64];
+	uint64_t link_up_at_ns;  /* down-for: up again then (0: not pending) */
+	struct qmp_link qmp;     /* --port-qmp: mirrors link changes to the NIC */
 	struct direction rx, tx;
 	struct egress eg;
 	struct ecn_config ecn;
@@ -50,13 +51,13 @@ static inline bool port_connected(const struct port *port)
 }
 
 /*
- * Writes frames[0..n) (the head of the egress queue) to the VM and counts
- * the ones written completely, which the caller then dequeues. Fewer than
- * n: the socket is full and the port is tx_blocked. -1: the connection
- * failed, the port is disconnected and its queue flushed.
+ * Writes frames[0..n) (the head of the arrived frames) to the VM; returns
+ * how many were written completely, which the caller counts and frees.
+ * Fewer than n: the socket is full and the port is tx_blocked. -1: the
+ * connection failed, the port is disconnected and its frames flushed.
+ * The one call from the switch's logic (egress.c) into the process's I/O.
  */
 int port_xmit(struct port *port, struct frame *const *frames, int n);
 void port_clear_counters(struct port *port);
-void port_set_link(struct port *port, bool up);
 
 #endif

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A minimal, time-bounded QMP client for set_link. QMP messages are one
- * JSON object per line; only the top-level keys matter here. */
+/* The asynchronous QMP client for set_link: one state machine per port,
+ * driven by the event loop. QMP messages are one JSON object per line;
+ * only the top-level keys matter here. */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -29,105 +30,6 @@ bool qmp_id_valid(const char *id)
 			return false;
 	}
 	return true;
-}
-
-struct qmp_conn {
-	int fd;
-	uint64_t deadline;
-	char buf[QMP_LINE_MAX];
-	size_t len;
-	char *err;
-	size_t errlen;
-};
-
-static int fail(struct qmp_conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct qmp_conn *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Waits for events on the socket until the deadline; 0 when ready. */
-static int wait_fd(struct qmp_conn *c, short events, const char *what)
-{
-	for (;;) {
-		uint64_t now = now_ns();
-		struct pollfd pfd = { .fd = c->fd, .events = events };
-		int r;
-
-		if (now >= c->deadline)
-			return fail(c, "timed out %s", what);
-		r = poll(&pfd, 1, (int)((c->deadline - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return fail(c, "poll: %s", strerror(errno));
-	}
-}
-
-static int send_line(struct qmp_conn *c, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = send(c->fd, s, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return fail(c, "send: %s", strerror(errno));
-			if (wait_fd(c, POLLOUT, "sending"))
-				return -1;
-			continue;
-		}
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Reads one line (without its newline) into a static buffer at *line. */
-static int read_line(struct qmp_conn *c, char **line)
-{
-	static char out[QMP_LINE_MAX];
-
-	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
-		ssize_t n;
-
-		if (nl) {
-			size_t l = nl - c->buf;
-
-			memcpy(out, c->buf, l);
-			out[l] = 0;
-			memmove(c->buf, nl + 1, c->len - l - 1);
-			c->len -= l + 1;
-			*line = out;
-			return 0;
-		}
-		if (c->len == sizeof(c->buf))
-			return fail(c, "reply line too long");
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
-		if (n == 0)
-			return fail(c, "connection closed by QEMU");
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return fail(c, "recv: %s", strerror(errno));
-			if (wait_fd(c, POLLIN, "waiting for a reply"))
-				return -1;
-			continue;
-		}
-		c->len += n;
-	}
 }
 
 /* Copies the JSON string starting at s (at its opening quote) into out,
@@ -195,66 +97,254 @@ static enum msg_kind classify(const char *s, char *desc, size_t desclen)
 	return kind;
 }
 
-/* Sends cmd and reads until its return or error, skipping events. */
-static int execute(struct qmp_conn *c, const char *cmd, const char *name)
-{
-	char desc[256], *line;
 
-	if (send_line(c, cmd))
-		return -1;
-	for (;;) {
-		if (read_line(c, &line))
-			return -1;
-		switch (classify(line, desc, sizeof(desc))) {
-		case MSG_RETURN:
-			return 0;
-		case MSG_ERROR:
-			return fail(c, "%s: %s", name, desc[0] ? desc : "error");
-		default:
-			continue; /* events, blank lines */
+void qmp_link_init(struct qmp_link *q, int port)
+{
+	memset(q, 0, sizeof(*q));
+	q->port = port;
+	q->fd = -1;
+}
+
+static void fail(struct qmp_link *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Ends the exchange with an error; qmp_link_service reports it. */
+static void fail(struct qmp_link *q, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q->err, sizeof(q->err), fmt, ap);
+	va_end(ap);
+	q->phase = QMP_FAILED;
+}
+
+static void queue_command(struct qmp_link *q, const char *cmd)
+{
+	q->outlen = (size_t)snprintf(q->out, sizeof(q->out), "%s", cmd);
+	q->outoff = 0;
+}
+
+static void start(struct qmp_link *q, uint64_t now)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	q->deadline_ns = now + QMP_TIMEOUT_MS * NSEC_PER_MSEC;
+	q->inlen = q->outlen = q->outoff = 0;
+	q->err[0] = 0;
+	q->phase = QMP_GREETING;
+	if (strlen(q->path) >= sizeof(sa.sun_path)) {
+		fail(q, "%s: path too long", q->path);
+		return;
+	}
+	strcpy(sa.sun_path, q->path);
+	q->in = malloc(QMP_LINE_MAX);
+	if (!q->in) {
+		fail(q, "out of memory");
+		return;
+	}
+	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->fd < 0) {
+		fail(q, "socket: %s", strerror(errno));
+		return;
+	}
+	/* A unix connect completes at once or fails (EAGAIN: backlog full). */
+	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail(q, "%s: %s", q->path, strerror(errno));
+}
+
+void qmp_link_request(struct qmp_link *q, bool up, const struct qmp_waiter *w,
+		      uint64_t now)
+{
+	struct waiter_list *l;
+
+	if (q->phase == QMP_IDLE) {
+		q->up = up;
+		l = &q->waiters;
+		start(q, now);
+	} else {
+		/* Only the latest state matters for the NIC; everyone
+		 * waiting hears how the exchange that carries it ended. */
+		q->queued = true;
+		q->queued_up = up;
+		l = &q->queued_waiters;
+	}
+	if (w && l->n < QMP_MAX_WAITERS)
+		l->w[l->n++] = *w;
+}
+
+static void close_exchange(struct qmp_link *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	q->fd = -1;
+	free(q->in);
+	q->in = NULL;
+	q->phase = QMP_IDLE;
+}
+
+/* Reports the exchange that ended (DONE or FAILED), then starts the queued one. */
+static void end_exchange(struct qmp_link *q, uint64_t now)
+{
+	bool failed = q->phase == QMP_FAILED;
+	struct waiter_list done = q->waiters;
+	char err[sizeof(q->err)];
+
+	memcpy(err, q->err, sizeof(err));
+	close_exchange(q);
+	if (failed) {
+		q->failed++;
+		fprintf(stderr, "ainic-fabric: port %d: qmp set_link %s %s: %s\n",
+			q->port, q->id, q->up ? "up" : "down", err);
+	} else {
+		q->ok++;
+	}
+	q->waiters.n = 0;
+	if (q->queued) {
+		q->queued = false;
+		q->up = q->queued_up;
+		q->waiters = q->queued_waiters;
+		q->queued_waiters.n = 0;
+		start(q, now);
+	}
+	for (int i = 0; i < done.n; i++)
+		done.w[i].fn(done.w[i].ctx, done.w[i].tag, failed ? err : NULL);
+}
+
+/* Sends what the socket takes of the current command. */
+static void flush_out(struct qmp_link *q)
+{
+	while (q->outoff < q->outlen) {
+		ssize_t n = send(q->fd, q->out + q->outoff, q->outlen - q->outoff,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				fail(q, "send: %s", strerror(errno));
+			return;
 		}
+		q->outoff += (size_t)n;
 	}
 }
 
-int qmp_set_link(const char *path, const char *id, bool up, char *err, size_t errlen)
+/* One message of QEMU's, in the phase the exchange is in. */
+static void on_message(struct qmp_link *q, const char *line)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	static struct qmp_conn conn;
-	struct qmp_conn *c = &conn;
-	char cmd[256], *line, desc[64];
-	int rc = -1;
+	char desc[256], cmd[256];
+	enum msg_kind kind = classify(line, desc, sizeof(desc));
 
-	c->err = err;
-	c->errlen = errlen;
-	c->len = 0;
-	c->deadline = now_ns() + QMP_TIMEOUT_MS * NSEC_PER_MSEC;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return fail(c, "%s: path too long", path);
-	strcpy(sa.sun_path, path);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		return fail(c, "socket: %s", strerror(errno));
-	/* A unix connect completes at once or fails (EAGAIN: backlog full). */
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fail(c, "%s: %s", path, strerror(errno));
-		goto out;
+	switch (q->phase) {
+	case QMP_GREETING:
+		if (kind != MSG_GREETING) {
+			fail(q, "%s: no QMP greeting", q->path);
+			return;
+		}
+		queue_command(q, "{\"execute\":\"qmp_capabilities\"}\n");
+		q->phase = QMP_CAPABILITIES;
+		break;
+	case QMP_CAPABILITIES:
+	case QMP_SET_LINK:
+		if (kind == MSG_ERROR) {
+			fail(q, "%s: %s", q->phase == QMP_SET_LINK ? "set_link" :
+					    "qmp_capabilities", desc[0] ? desc : "error");
+			return;
+		}
+		if (kind != MSG_RETURN)
+			return; /* events, blank lines */
+		if (q->phase == QMP_SET_LINK) {
+			q->phase = QMP_DONE;
+			return;
+		}
+		snprintf(cmd, sizeof(cmd),
+			 "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"%s\",\"up\":%s}}\n",
+			 q->id, q->up ? "true" : "false");
+		queue_command(q, cmd);
+		q->phase = QMP_SET_LINK;
+		break;
+	default:
+		break;
 	}
-	if (read_line(c, &line))
-		goto out;
-	if (classify(line, desc, sizeof(desc)) != MSG_GREETING) {
-		fail(c, "%s: no QMP greeting", path);
-		goto out;
+}
+
+static bool in_flight(const struct qmp_link *q)
+{
+	return q->phase == QMP_GREETING || q->phase == QMP_CAPABILITIES ||
+	       q->phase == QMP_SET_LINK;
+}
+
+static void read_messages(struct qmp_link *q)
+{
+	for (;;) {
+		char *nl;
+		ssize_t n;
+
+		while (in_flight(q) && (nl = memchr(q->in, '\n', q->inlen))) {
+			size_t l = (size_t)(nl - q->in);
+
+			*nl = 0;
+			on_message(q, q->in);
+			memmove(q->in, nl + 1, q->inlen - l - 1);
+			q->inlen -= l + 1;
+		}
+		if (!in_flight(q))
+			return;
+		if (q->inlen == QMP_LINE_MAX - 1) {
+			fail(q, "reply line too long");
+			return;
+		}
+		n = recv(q->fd, q->in + q->inlen, QMP_LINE_MAX - 1 - q->inlen, MSG_DONTWAIT);
+		if (n == 0) {
+			fail(q, "connection closed by QEMU");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				fail(q, "recv: %s", strerror(errno));
+			return;
+		}
+		q->inlen += (size_t)n;
 	}
-	if (execute(c, "{\"execute\":\"qmp_capabilities\"}\n", "qmp_capabilities"))
-		goto out;
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"%s\",\"up\":%s}}\n",
-		 id, up ? "true" : "false");
-	if (execute(c, cmd, "set_link"))
-		goto out;
-	rc = 0;
-out:
-	close(c->fd);
-	c->fd = -1;
-	return rc;
+}
+
+void qmp_link_service(struct qmp_link *q, short revents, uint64_t now)
+{
+	if (in_flight(q) && (revents & (POLLIN | POLLHUP | POLLERR)))
+		read_messages(q);
+	if (in_flight(q) && q->outoff < q->outlen)
+		flush_out(q);
+	if (in_flight(q) && now >= q->deadline_ns)
+		fail(q, q->outoff < q->outlen ? "timed out sending" :
+			"timed out waiting for a reply");
+	if (q->phase == QMP_DONE || q->phase == QMP_FAILED)
+		end_exchange(q, now);
+}
+
+struct pollfd qmp_link_pollfd(const struct qmp_link *q)
+{
+	if (!in_flight(q))
+		return (struct pollfd){ .fd = -1 };
+	return (struct pollfd){
+		.fd = q->fd,
+		.events = POLLIN | (q->outoff < q->outlen ? POLLOUT : 0),
+	};
+}
+
+uint64_t qmp_link_deadline(const struct qmp_link *q)
+{
+	if (q->phase == QMP_DONE || q->phase == QMP_FAILED)
+		return 0;
+	if (in_flight(q))
+		return q->outoff < q->outlen ? 0 : q->deadline_ns;
+	return UINT64_MAX;
+}
+
+void qmp_link_close(struct qmp_link *q)
+{
+	close_exchange(q);
+	q->queued = false;
+	q->waiters.n = q->queued_waiters.n = 0;
 }

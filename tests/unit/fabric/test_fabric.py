@@ -11,6 +11,7 @@ machine makes the tests slower, never flaky.
 usage: test_fabric.py [PATH/TO/ainic-fabric]
 """
 import json
+import math
 import os
 import queue
 import shutil
@@ -63,14 +64,15 @@ class StreamParser:
 
     def feed(self, data):
         self.buf += data
-        out = []
-        while len(self.buf) >= 4:
-            n = int.from_bytes(self.buf[:4], "big")
+        out, pos, end = [], 0, len(self.buf)
+        while end - pos >= 4:
+            n = int.from_bytes(self.buf[pos:pos + 4], "big")
             assert 0 < n <= 65536 + 4096, "bad length %d from the fabric" % n
-            if len(self.buf) < 4 + n:
+            if end - pos < 4 + n:
                 break
-            out.append(self.buf[4:4 + n])
-            self.buf = self.buf[4 + n:]
+            out.append(self.buf[pos + 4:pos + 4 + n])
+            pos += 4 + n
+        self.buf = self.buf[pos:]   # once per read: linear in what arrived
         return out
 
 
@@ -682,8 +684,10 @@ def seq_of(f):
 
 
 def accounted(fab, port, n):
+    """Every frame switched to port is sent, dropped, queued in the egress
+    buffer, or past it and not yet delivered (in flight)."""
     p = fab.show(port)
-    return p["tx_packets"] + p["tx_queue_frames"] + sum(
+    return p["tx_packets"] + p["tx_queue_frames"] + p["tx_inflight_frames"] + sum(
         v for k, v in p.items() if k.startswith("tx_drop_")) == n
 
 
@@ -703,7 +707,10 @@ def test_slow_vm_backpressure():
         time.sleep(0.3)                          # the VM still does not read
         p1 = fab.show(1)
         assert p1["tx_queue_frames"] > 0, p1     # held in the egress buffer
-        assert p1["tx_packets"] + p1["tx_queue_frames"] == n, p1
+        # Past the buffer only what was serialized when the socket filled:
+        # at most one batch (64 frames per sendmsg).
+        assert p1["tx_inflight_frames"] <= 64, p1
+        assert p1["tx_packets"] + p1["tx_queue_frames"] + p1["tx_inflight_frames"] == n, p1
         got = slow.read_all()
         assert [seq_of(f) for f in got] == list(range(n)), [seq_of(f) for f in got][:20]
         p1 = fab.show(1)
@@ -1159,7 +1166,17 @@ def test_bad_options():
                  ["--dir", "/tmp", "--ports", "2", "--rate-mbps=x"],
                  ["--dir", "/tmp", "--ports=2", "--bogus=1"],
                  ["--dir", "/tmp", "--ports", "2", "--" + "x" * 40 + "=1"],
-                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps"]):
+                 ["--dir", "/tmp", "--ports", "2", "--rate-mbps"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:up:loss=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "2:tx:loss=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "x:tx:loss=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:loss=101"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:loss"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:loss="],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:ge=1/2/3"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:bogus=1"],
+                 ["--dir", "/tmp", "--ports", "2", "--impair", "1:tx:off,loss=1"]):
         r = subprocess.run([FABRIC] + args, capture_output=True, timeout=TIMEOUT)
         assert r.returncode == 2, (args, r)
 
@@ -1174,6 +1191,455 @@ def test_sigterm_cleans_up():
     left = sorted(os.listdir(d))
     assert left == [], left
     fab.stop()
+
+
+# ------------------------------------------------------------ impairments
+#
+# Statistical checks allow Z_BOUND standard deviations, computed from the
+# number of frames (the same bound as test_impair.c): the seeds are fixed,
+# so a run repeats, but the bound is what any seed must meet.
+
+Z_BOUND = 5
+
+
+def binomial_bounds(n, p):
+    sd = math.sqrt(n * p * (1 - p))
+    return n * p - Z_BOUND * sd, n * p + Z_BOUND * sd
+
+
+def send_burst(vm, frames):
+    """All frames in one write: the fabric reads them as fast as it can."""
+    vm.send_raw(b"".join(framed(f) for f in frames))
+
+
+def tx_settled(fab, port, n):
+    """Each of the n frames switched to port, and each copy the fabric made
+    of them, was sent or dropped: nothing queued or in flight any more."""
+    p = fab.show(port)
+    drops = sum(v for k, v in p.items() if k.startswith("tx_drop_"))
+    return p["tx_queue_frames"] == 0 and p["tx_inflight_frames"] == 0 and \
+        p["tx_packets"] + drops == n + p["tx_duplicated"]
+
+
+def delivered(fab, vm, port):
+    """Waits until vm read every frame port counts as sent; returns them."""
+    sent = fab.show(port)["tx_packets"]
+    wait_until(lambda: vm.count() >= sent, what="%d frames delivered" % sent)
+    got = vm.drain()
+    assert len(got) == sent, (len(got), sent)
+    return got
+
+
+def impaired_tx_run(fab, a, b, n, size=64, first=0):
+    """Sends n sequence-numbered frames from port 0 to port 1; returns what
+    port 1's VM got once every frame was sent or dropped."""
+    fab.ctl("clear 1")
+    send_burst(a, [seq_frame(first + i, size) for i in range(n)])
+    wait_until(lambda: tx_settled(fab, 1, n), what="all frames sent or dropped")
+    return delivered(fab, b, 1)
+
+
+def only_drops(p, dirn, *causes):
+    return all(v == 0 for k, v in p.items() if k.startswith(dirn + "_drop_") and
+               k[len(dirn) + 6:] not in causes)
+
+
+def test_impair_loss_binomial():
+    n, p = 4000, 0.05
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx loss 5 seed 11")
+        got = [seq_of(f) for f in impaired_tx_run(fab, a, b, n)]
+        lost = n - len(got)
+        lo, hi = binomial_bounds(n, p)
+        assert lo <= lost <= hi, (lost, lo, hi)
+        p1, p0 = fab.show(1), fab.show(0)
+        assert p1["tx_drop_loss"] == lost and only_drops(p1, "tx", "loss"), p1
+        assert got == sorted(set(got)), "loss reordered or duplicated frames"
+        assert p0["rx_packets"] == n and only_drops(p0, "rx"), p0   # rx unimpaired
+        js = json.loads(fab.ctl("json show 1")[0])
+        assert js["tx"]["drops"]["loss"] == lost and js["impair"]["tx"]["loss_pct"] == 5, js
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_seed_reproducible():
+    """The same seed loses the same frames: set again at run time, and in a
+    new fabric started with it; another seed loses others."""
+    n = 1000
+
+    def lost(fab, a, b):
+        return frozenset(range(n)) - {seq_of(f) for f in impaired_tx_run(fab, a, b, n)}
+
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx loss 10 seed 5")
+        l1 = lost(fab, a, b)
+        assert 0 < len(l1) < n, len(l1)
+        fab.ctl("set 1 impair tx seed 5")           # starts the sequence over
+        assert lost(fab, a, b) == l1
+        fab.ctl("set 1 impair tx seed 6")
+        assert lost(fab, a, b) != l1
+        assert fab.show(1)["tx_seed"] == 6
+    finally:
+        assert fab.stop() == 0
+    fab = Fabric(2, ["--buffer-kb", "16384", "--impair", "1:tx:loss=10,seed=5"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        assert lost(fab, a, b) == l1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_gilbert_elliott_bursts():
+    """rx Gilbert-Elliott with all loss in the bad state: a burst of lost
+    frames is one stay there, geometric with mean 1 / p(bad->good)."""
+    n, p_gb, p_bg = 10000, 0.02, 0.25
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 0 impair rx ge 2 25 100 0 seed 3")
+        send_burst(a, [seq_frame(i, 64) for i in range(n)])
+        wait_until(lambda: (lambda p: p["rx_inflight_frames"] == 0 and
+                            p["rx_packets"] + p["rx_drop_burst_loss"] == n)(fab.show(0)),
+                   what="all frames received or lost")
+        wait_until(lambda: tx_settled(fab, 1, fab.show(0)["rx_packets"]), what="sent on")
+        got = {seq_of(f) for f in delivered(fab, b, 1)}
+        lost = [i not in got for i in range(n)]
+        bursts = sum(1 for i in range(n) if lost[i] and (i == 0 or not lost[i - 1]))
+        nlost = sum(lost)
+        mean, want = nlost / bursts, 1 / p_bg
+        tol = Z_BOUND * math.sqrt(1 - p_bg) / p_bg / math.sqrt(bursts)
+        assert abs(mean - want) <= tol, (mean, want, tol, bursts)
+        p0 = fab.show(0)
+        assert p0["rx_drop_burst_loss"] == nlost and only_drops(p0, "rx", "burst_loss"), p0
+        assert p0["rx_ge"] == "2/25/100/0", p0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_duplicate():
+    n, p = 3000, 0.10
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx dup 10 seed 9")
+        got = impaired_tx_run(fab, a, b, n)
+        counts = {}
+        for f in got:
+            assert f == seq_frame(seq_of(f), 64), "a copy differs from the frame"
+            counts[seq_of(f)] = counts.get(seq_of(f), 0) + 1
+        assert sorted(counts) == list(range(n)), "frames lost"
+        assert set(counts.values()) <= {1, 2}, "a frame came more than twice"
+        dups = sum(1 for c in counts.values() if c == 2)
+        lo, hi = binomial_bounds(n, p)
+        assert lo <= dups <= hi, (dups, lo, hi)
+        p1 = fab.show(1)
+        assert p1["tx_duplicated"] == dups and p1["tx_packets"] == n + dups, p1
+        assert only_drops(p1, "tx"), p1
+    finally:
+        assert fab.stop() == 0
+
+
+def bit_distance(x, y):
+    return sum(bin(i ^ j).count("1") for i, j in zip(x, y))
+
+
+def test_impair_corrupt_one_bit():
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx corrupt 100")
+        n = 300
+        got = impaired_tx_run(fab, a, b, n, 200)
+        sent = [seq_frame(i, 200) for i in range(n)]
+        assert len(got) == n
+        assert [bit_distance(s, g) for s, g in zip(sent, got)] == [1] * n
+        assert all(len(g) == 200 for g in got)
+        assert fab.show(1)["tx_corrupted"] == n
+        n, p = 2000, 0.10
+        fab.ctl("set 1 impair tx corrupt 10 seed 2")
+        got = impaired_tx_run(fab, a, b, n, 100, first=1000)
+        sent = [seq_frame(1000 + i, 100) for i in range(n)]
+        dist = [bit_distance(s, g) for s, g in zip(sent, got)]
+        assert len(got) == n and set(dist) <= {0, 1}, set(dist)
+        lo, hi = binomial_bounds(n, p)
+        assert lo <= sum(dist) <= hi, (sum(dist), lo, hi)
+        assert fab.show(1)["tx_corrupted"] == sum(dist)
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_reorder_overtakes():
+    """Frames held back 0.3 s are overtaken by the ones after them; only
+    held frames are, and none arrives before its extra delay."""
+    n, p, extra = 500, 0.20, 0.3
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx reorder 20 300000 seed 4")
+        t0 = time.monotonic()
+        got = impaired_tx_run(fab, a, b, n)
+        times = b.times[-len(got):]
+        seqs = [seq_of(f) for f in got]
+        assert sorted(seqs) == list(range(n)), "frames lost or duplicated"
+        late, highest = [], -1
+        for s, t in zip(seqs, times):
+            if s < highest:
+                late.append((s, t))
+            highest = max(highest, s)
+        p1 = fab.show(1)
+        lo, hi = binomial_bounds(n, p)
+        assert lo <= p1["tx_reordered"] <= hi, p1
+        assert 0 < len(late) <= p1["tx_reordered"], (len(late), p1)
+        assert all(t - t0 >= extra for s, t in late), late[:5]
+        assert p1["tx_delayed"] == 0 and only_drops(p1, "tx"), p1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_delay_jitter():
+    """delay 20 ms jitter 30 ms: nothing arrives sooner than 20 ms, and
+    jitter this much larger than the frames' spacing reorders them (the
+    upper bound is test_impair.c's, on a clock that cannot be late)."""
+    n = 200
+    fab = Fabric(2, ["--buffer-kb", "16384"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair tx delay 20000 jitter 30000 seed 8")
+        t0 = time.monotonic()
+        got = impaired_tx_run(fab, a, b, n)
+        times = b.times[-len(got):]
+        seqs = [seq_of(f) for f in got]
+        assert sorted(seqs) == list(range(n))
+        assert min(times) - t0 >= 0.020, min(times) - t0
+        assert any(x > y for x, y in zip(seqs, seqs[1:])), "jitter never reordered"
+        p1 = fab.show(1)
+        assert p1["tx_delayed"] == n and (p1["tx_delay_us"], p1["tx_jitter_us"]) == \
+            (20000, 30000), p1
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_delay_is_not_queue_depth():
+    """20 frames of 1000 bytes on a 4 s delay are in flight at once, more
+    than the 16 KiB buffer holds and beyond the ECN thresholds, yet the
+    ECT frames sent meanwhile find the buffer empty: none is marked or
+    tail-dropped."""
+    delay = 4.0
+    fab = Fabric(2, ["--buffer-kb", "16"])
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 ecn 4 8 100")
+        fab.ctl("set 1 impair tx delay %d" % int(delay * 1e6))
+        sent_at, peak = [], 0
+        # Not-ECT first (never marked, even if read in one go), then ECT(0)
+        # probes one at a time, each once the one before is on the wire.
+        for i in range(20):
+            a.send(ipv4_frame(BCAST, A, 1000, 0x00 if i < 10 else 0x02))
+            sent_at.append(time.monotonic())
+            if i >= 9:
+                wait_until(lambda: accounted(fab, 1, i + 1), what="frame %d accounted" % i)
+                p1 = fab.show(1)
+                peak = max(peak, p1["tx_inflight_frames"])
+                assert p1["tx_queue_frames"] == 0 and p1["tx_drop_buffer"] == 0, p1
+        got = [b.recv(timeout=TIMEOUT + delay) for _ in range(20)]
+        assert all(t - s >= delay for t, s in zip(b.times, sent_at)), "arrived early"
+        assert [g[15] & 3 for g in got] == [0] * 10 + [2] * 10, "CE-marked"
+        p1 = fab.show(1)
+        assert p1["tx_ecn_marked"] == 0 and p1["tx_drop_buffer"] == 0, p1
+        assert p1["tx_queue_peak_bytes"] <= 10 * 1000, p1
+        assert peak * 1000 > 16 * 1024, "only %d frames were ever in flight" % peak
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_rx_delay():
+    """An rx delay holds frames before the switch: they count as rx packets
+    when they arrive, and reach the other port no sooner."""
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 0 impair rx delay 300000")
+        t0 = time.monotonic()
+        send_burst(a, [seq_frame(i, 64) for i in range(5)])
+        wait_until(lambda: (lambda p: p["rx_packets"] + p["rx_inflight_frames"] == 5)(
+            fab.show(0)), what="frames received")
+        got = [b.recv() for _ in range(5)]
+        assert [seq_of(f) for f in got] == list(range(5))
+        assert all(t - t0 >= 0.3 for t in b.times), b.times
+        p0 = fab.show(0)
+        assert p0["rx_packets"] == 5 and p0["rx_inflight_frames"] == 0, p0
+        assert p0["rx_delayed"] == 5 and fab.show(1)["tx_delayed"] == 0
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_off_and_both():
+    fab = Fabric(2)
+    try:
+        a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+        fab.ctl("set 1 impair both loss 100 seed 21")
+        a.send(frame(BCAST, A, tag=b"x"))
+        b.send(frame(BCAST, B, tag=b"y"))
+        wait_tx(fab, 1, 1, "tx_drop_loss")
+        wait_tx(fab, 1, 1, "rx_drop_loss")
+        assert a.count() == 0 and b.count() == 0
+        fab.ctl("set 1 impair both off")
+        p1 = fab.show(1)
+        assert (p1["tx_loss_pct"], p1["rx_loss_pct"], p1["tx_seed"], p1["rx_seed"]) == \
+            (0, 0, 21, 21), p1
+        a.send(frame(BCAST, A, tag=b"u"))
+        assert b.recv()[14:15] == b"u"
+        b.send(frame(BCAST, B, tag=b"v"))
+        assert a.recv()[14:15] == b"v"
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_bad_commands_change_nothing():
+    fab = Fabric(2)
+    try:
+        fab.ctl("set 1 impair tx loss 1 seed 3")
+        before, before_js = fab.show(1), fab.ctl("json show 1")
+        bad = ["set 1 impair", "set 1 impair tx", "set 1 impair up loss 5",
+               "set 1 impair tx loss 101", "set 1 impair tx loss 0.12345",
+               "set 1 impair tx loss -1", "set 1 impair tx loss", "set 1 impair tx loss 5 dup",
+               "set 1 impair tx loss 1e1", "set 1 impair tx ge 1 2 3",
+               "set 1 impair tx ge 1 2 3 x", "set 1 impair tx reorder 5",
+               "set 1 impair tx reorder 5 0", "set 1 impair tx delay 10000001",
+               "set 1 impair tx jitter 1.5", "set 1 impair tx seed x",
+               "set 1 impair tx colour 5", "set 1 impair tx off loss 1",
+               "set 1 impair both loss 5 corrupt 200", "set 9 impair tx loss 1",
+               "json set 1 impair tx loss 1", "set 1 link down-for",
+               "set 1 link down-for 0", "set 1 link down-for 3600001",
+               "set 1 link down-for x", "set 1 link down-for 5 5", "set 1 link up up"]
+        for cmd in bad:
+            out, st = fab.ctl_raw(cmd)
+            assert st.startswith("error: ") and out == [], (cmd, st, out)
+        assert fab.show(1) == before and fab.ctl("json show 1") == before_js
+        fab.ctl("set 1 impair both loss 2 dup 1")
+        p1 = fab.show(1)
+        assert (p1["rx_loss_pct"], p1["tx_loss_pct"], p1["rx_dup_pct"]) == (2, 2, 1), p1
+        assert p1["tx_seed"] == 3 and p1["rx_seed"] == 2, p1   # seeds untouched
+        assert any("impair" in l for l in fab.ctl("help"))
+    finally:
+        assert fab.stop() == 0
+
+
+def test_impair_startup_option():
+    fab = Fabric(3, ["--impair", "1:tx:loss=2.5,ge=1/20/100/0,reorder=10/5000,seed=7",
+                     "--impair=all:rx:delay=100,jitter=50", "--impair", "2:both:dup=0.5"])
+    try:
+        p = [fab.show(i) for i in range(3)]
+        assert (p[1]["tx_loss_pct"], p[1]["tx_ge"], p[1]["tx_reorder_pct"],
+                p[1]["tx_reorder_us"], p[1]["tx_seed"]) == ("2.5", "1/20/100/0", 10, 5000, 7), p[1]
+        assert all((x["rx_delay_us"], x["rx_jitter_us"]) == (100, 50) for x in p), p
+        assert (p[0]["tx_loss_pct"], p[0]["tx_ge"], p[0]["tx_delay_us"]) == (0, "off", 0), p[0]
+        assert (p[2]["rx_dup_pct"], p[2]["tx_dup_pct"], p[2]["rx_delay_us"]) == \
+            ("0.5", "0.5", 100), p[2]
+        js = json.loads(fab.ctl("json show 1")[0])["impair"]["tx"]
+        assert js["ge"] == {"p_good_bad_pct": 1, "p_bad_good_pct": 20,
+                            "loss_bad_pct": 100, "loss_good_pct": 0}, js
+    finally:
+        assert fab.stop() == 0
+
+
+def test_link_down_for_comes_back():
+    d = tempfile.mkdtemp(prefix="qmp", dir="/tmp")
+    try:
+        qmp = FakeQMP(os.path.join(d, "vm1.qmp"))
+        fab = Fabric(2, ["--port-qmp", "1=%s,nic1" % qmp.path])
+        try:
+            a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+            t0 = time.monotonic()
+            assert fab.ctl("set 1 link down-for 1500") == []
+            p1 = fab.show(1)
+            assert p1["link"] == "down" and 0 < p1["link_up_in_ms"] <= 1500, p1
+            assert qmp.set_links() == [("nic1", False)], qmp.cmds
+            a.send(frame(BCAST, A, tag=b"d"))
+            wait_tx(fab, 1, 1, "tx_drop_link_down")
+            wait_until(lambda: fab.show(1)["link"] == "up", what="link back up")
+            assert time.monotonic() - t0 >= 1.5
+            wait_until(lambda: qmp.set_links() == [("nic1", False), ("nic1", True)],
+                       what="QEMU told the link is up")
+            wait_until(lambda: fab.show(1)["qmp_ok"] == 2, what="both exchanges done")
+            p1 = fab.show(1)
+            assert p1["link_up_in_ms"] == 0 and p1["qmp_failed"] == 0, p1
+            a.send(frame(BCAST, A, tag=b"u"))
+            assert b.recv()[14:15] == b"u" and b.count() == 0
+            # A plain link up cancels a pending down-for.
+            fab.ctl("set 1 link down-for 60000")
+            fab.ctl("set 1 link up")
+            p1 = fab.show(1)
+            assert p1["link"] == "up" and p1["link_up_in_ms"] == 0, p1
+        finally:
+            assert fab.stop() == 0
+        qmp.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_qmp_hang_does_not_stall_switching():
+    """A QEMU that never answers QMP holds up only the reply to the command
+    that changed the link, not switching, other clients or later commands."""
+    d = tempfile.mkdtemp(prefix="qmp", dir="/tmp")
+    try:
+        hang = FakeQMP(os.path.join(d, "hang.qmp"), "hang")
+        fab = Fabric(3, ["--port-qmp", "2=%s,nic2" % hang.path])
+        try:
+            a, b = fab.vm(0, "vmA"), fab.vm(1, "vmB")
+            ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            ctl.connect(os.path.join(fab.dir, "control.sock"))
+            t0 = time.monotonic()
+            ctl.sendall(b"set 2 link down\n")
+            wait_until(lambda: hang.cmds, what="the QMP exchange started")
+            a.send(frame(BCAST, A, tag=b"s"))
+            assert b.recv()[14:15] == b"s"
+            p2 = fab.show(2)                     # another control client
+            assert p2["link"] == "down", p2      # the switch port changed first
+            # A fabric stuck in the exchange would have switched the frame
+            # and answered show only after replying here.
+            try:
+                early = ctl.recv(4096, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                early = b""
+            assert early == b"", "the QMP wait held up switching: %r" % early
+            ctl.settimeout(TIMEOUT)
+            buf = b""
+            while not buf.endswith(b"ok\n"):
+                chunk = ctl.recv(4096)
+                assert chunk, buf
+                buf += chunk
+            ctl.close()
+            out = buf.decode().splitlines()
+            assert len(out) == 2 and out[0].startswith("warning: qmp: ") and \
+                "timed out" in out[0], out
+            assert time.monotonic() - t0 >= 1.5
+            p2 = fab.show(2)
+            assert (p2["qmp_ok"], p2["qmp_failed"]) == (0, 1), p2
+            # Commands after a waiting one on the same connection run after it.
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(TIMEOUT)
+            s.connect(os.path.join(fab.dir, "control.sock"))
+            s.sendall(b"set 2 link up\nshow 2\n")
+            buf = b""
+            while buf.count(b"ok\n") < 2:
+                chunk = s.recv(65536)
+                assert chunk, buf
+                buf += chunk
+            s.close()
+            lines = buf.decode().splitlines()
+            assert lines[0].startswith("warning: qmp: ") and lines[1] == "ok", lines[:3]
+            assert "link=up" in lines and lines[-1] == "ok", lines
+            assert fab.show(2)["qmp_failed"] == 2
+        finally:
+            assert fab.stop() == 0
+        hang.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]

@@ -60,6 +60,7 @@ struct AinicState {
     uint16_t queues;
     char *serial;
     uint32_t if_version;
+    bool reliable;              /* announce AINIC_CAP_RELIABLE */
     char *fault_pending;        /* x-fault set before realize */
 
     QEMUBH *tx_bh;              /* TX queues over their budget */
@@ -203,6 +204,13 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
         break;
     case AINIC_TRACE_FAULT:
         trace_ainic_fault(ainic_fault_name(a), b);
+        break;
+    case AINIC_TRACE_CONN_STATE:
+        trace_ainic_conn_state(a, ainic_conn_state_name(b),
+                               ainic_conn_state_name(c));
+        break;
+    case AINIC_TRACE_XPORT_TX:
+        trace_ainic_xport_tx(a, b, c);
         break;
     }
 }
@@ -511,7 +519,8 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
     memcpy(cfg.mac, mac, sizeof(cfg.mac));
     cfg.max_qps = s->queues;
     cfg.if_version = s->if_version;
-    cfg.caps = AINIC_CAPS_V1 | AINIC_CAPS_DATAPATH;
+    cfg.caps = AINIC_CAPS_V1 | AINIC_CAPS_DATAPATH |
+               (s->reliable ? AINIC_CAP_RELIABLE : 0);
     if (s->serial) {
         g_strlcpy(cfg.serial, s->serial, sizeof(cfg.serial));
     } else {
@@ -691,6 +700,8 @@ static const Property ainic_properties[] = {
     DEFINE_NIC_PROPERTIES(AinicState, conf),
     DEFINE_PROP_UINT16("queues", AinicState, queues, 4),
     DEFINE_PROP_STRING("serial", AinicState, serial),
+    /* The reliable transport (spec §10); off: a plain NIC, RAW frames */
+    DEFINE_PROP_BOOL("reliable", AinicState, reliable, true),
     /* Lets tests present an unsupported interface version to the driver */
     DEFINE_PROP_UINT32("x-if-version", AinicState, if_version,
                        AINIC_IF_VERSION(AINIC_IF_VERSION_MAJOR,

@@ -21,6 +21,9 @@ typedef struct AinicAdminOp {
 
 #define ADMIN_OP(OP, op) \
     [AINIC_OP_##OP] = { #OP, sizeof(struct ainic_cmd_##op), ainic_op_##op, 0 }
+#define ADMIN_OP_NEEDS(OP, op, capability) \
+    [AINIC_OP_##OP] = { #OP, sizeof(struct ainic_cmd_##op), ainic_op_##op, \
+                        capability }
 /* Defined by the contract; they come with the capabilities they need */
 #define ADMIN_OP_CAP(op, capability) \
     [AINIC_OP_##op] = { #op, 0, NULL, capability }
@@ -32,9 +35,9 @@ static const AinicAdminOp admin_ops[] = {
     ADMIN_OP(STATS_GET, stats_get),
     ADMIN_OP(Q_CREATE, q_create),
     ADMIN_OP(Q_DESTROY, q_destroy),
-    ADMIN_OP_CAP(CONN_CREATE, AINIC_CAP_RELIABLE),
-    ADMIN_OP_CAP(CONN_DESTROY, AINIC_CAP_RELIABLE),
-    ADMIN_OP_CAP(CONN_QUERY, AINIC_CAP_RELIABLE),
+    ADMIN_OP_NEEDS(CONN_CREATE, conn_create, AINIC_CAP_RELIABLE),
+    ADMIN_OP_NEEDS(CONN_DESTROY, conn_destroy, AINIC_CAP_RELIABLE),
+    ADMIN_OP_NEEDS(CONN_QUERY, conn_query, AINIC_CAP_RELIABLE),
     ADMIN_OP_CAP(KEY_SET_MASTER, AINIC_CAP_CRYPTO),
     ADMIN_OP_CAP(KEY_ROTATE, AINIC_CAP_CRYPTO),
     ADMIN_OP_CAP(SA_ADD, AINIC_CAP_CRYPTO),

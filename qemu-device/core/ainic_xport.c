@@ -91,8 +91,11 @@ AinicConn *ainic_conn_find(AinicCore *core, const uint8_t *mac)
     return NULL;
 }
 
-static void conn_free(AinicCore *core, AinicConn *c)
+void ainic_conn_free(AinicCore *core, AinicConn *c)
 {
+    uint32_t held = c->snd_end - c->snd_una;
+
+    core->stats.xport_error_drops += held;  /* what it had not delivered */
     ainic_xport_tx_clear(core, c);
     ainic_xport_rx_clear(core, c);
     ainic_conn_set_state(core, c, AINIC_CONN_FREE);
@@ -133,7 +136,7 @@ AinicConn *ainic_conn_get(AinicCore *core, const uint8_t *mac)
     }
     if (victim->state != AINIC_CONN_FREE) {
         core->stats.xport_conns_reaped++;
-        conn_free(core, victim);
+        ainic_conn_free(core, victim);
     }
     memcpy(victim->peer, mac, 6);
     victim->last_used_ns = now;
@@ -235,7 +238,7 @@ static void xport_timer_cb(void *opaque)
         }
         if (c->state == AINIC_CONN_ERROR) {
             if (now >= c->holddown_until) {
-                conn_free(core, c);
+                ainic_conn_free(core, c);
                 x->slot_wait = true;    /* a slot is free */
             } else {
                 ainic_xport_due(core, c->holddown_until);

@@ -136,6 +136,8 @@ AinicConn *ainic_conn_find(AinicCore *core, const uint8_t *mac);
 /* Find or make the connection for mac; NULL: the table is full */
 AinicConn *ainic_conn_get(AinicCore *core, const uint8_t *mac);
 unsigned ainic_conn_id(const AinicCore *core, const AinicConn *c);
+/* Free the slot; frames it still held count as xport_error_drops */
+void ainic_conn_free(AinicCore *core, AinicConn *c);
 void ainic_conn_set_state(AinicCore *core, AinicConn *c, uint8_t state);
 uint32_t ainic_xport_new_incarnation(AinicCore *core, const uint8_t *mac);
 /* Something is due at t: make sure the timer fires by then */

@@ -692,4 +692,67 @@ TEST(policy_raw_sends_raw)
 }
 
 
+static int conn_query(Env *e, uint32_t id, struct ainic_conn_info *ci)
+{
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_CONN_QUERY);
+    int r;
+
+    c.conn_query.conn_id = htole32(id);
+    c.conn_query.buf_len = htole32(sizeof(*ci));
+    c.conn_query.buf_addr = htole64(BUF_GPA);
+    r = run(e, c);
+    memcpy(ci, gpa(e, BUF_GPA), sizeof(*ci));
+    return r;
+}
+
+TEST(conn_admin_commands)
+{
+    Net *net = net_new(2, 43);
+    Env *e = &net->n[0].e;
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_CONN_CREATE);
+    struct ainic_admin_comp comp;
+    struct ainic_conn_info ci;
+    static const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
+    uint32_t id;
+
+    memcpy(c.conn_create.peer_mac, net->n[1].mac, 6);
+    ASSERT_EQ(0, exec(e, &c, &comp));
+    id = le32toh(comp.result);
+    ASSERT_GE(id, 1u);
+    ASSERT_LE(id, (uint32_t)AINIC_MAX_CONNS);
+    /* Again: it exists, and the reply names it */
+    ASSERT_EQ(AINIC_STS_EEXIST, exec(e, &c, &comp));
+    EXPECT_EQ(id, le32toh(comp.result));
+    memcpy(c.conn_create.peer_mac, mcast, 6);
+    EXPECT_EQ(AINIC_STS_EINVAL, run(e, c));
+    memcpy(c.conn_create.peer_mac, net->n[0].mac, 6);
+    EXPECT_EQ(AINIC_STS_EINVAL, run(e, c));
+    ASSERT_EQ(0, conn_query(e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_IDLE, ci.state);
+    EXPECT_EQ(0, memcmp(ci.peer_mac, net->n[1].mac, 6));
+    /* Traffic: the counters are the application's */
+    net->n[0].to_send[1] = 77;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    ASSERT_EQ(0, conn_query(e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, ci.state);
+    EXPECT_EQ(77u, le64toh(ci.tx_pkts));
+    EXPECT_EQ(le32toh(ci.snd_una), le32toh(ci.snd_nxt));
+    EXPECT_NE(0u, le32toh(ci.tx_incarnation));
+    EXPECT_GE(le32toh(ci.rto_us), 2000u);
+    /* Destroyed: gone, and a query says so */
+    c = mkcmd(AINIC_OP_CONN_DESTROY);
+    c.conn_destroy.conn_id = htole32(id);
+    ASSERT_EQ(0, run(e, c));
+    EXPECT_EQ(AINIC_STS_ENOENT, run(e, c));
+    EXPECT_EQ(AINIC_STS_ENOENT, conn_query(e, id, &ci));
+    EXPECT_EQ(AINIC_STS_ENOENT, conn_query(e, 0, &ci));
+    EXPECT_EQ(AINIC_STS_ENOENT, conn_query(e, 1000, &ci));
+    /* A later frame makes a new connection, the peer a new receive side */
+    net->n[0].to_send[1] = 5;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    EXPECT_EQ(82u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
 TEST_HARNESS_MAIN

@@ -286,18 +286,16 @@ struct ainic_cmd_q_destroy {
 #define AINIC_RING_MIN_LOG2		6	/* 64 entries */
 #define AINIC_RING_MAX_LOG2		14	/* 16384 entries */
 
-/* CONN_CREATE: a reliable connection to a peer NIC (reliable transport) */
+/*
+ * CONN_CREATE: a connection to the peer NIC with this MAC, before any
+ * traffic (connections are also made on demand, §10.1); result: its id.
+ */
 struct ainic_cmd_conn_create {
-	__le32	conn_id;	/* local id, chosen by the driver */
-	__le32	peer_conn_id;
 	__u8	peer_mac[6];
 	__u8	rsvd[2];
-	__be32	local_ip;	/* outer IPv4, network order */
-	__be32	peer_ip;
-	__le32	flags;
-	__le32	mtu;
 };
 
+/* CONN_DESTROY: free the slot; what it holds is dropped and counted */
 struct ainic_cmd_conn_destroy {
 	__le32	conn_id;
 };
@@ -314,7 +312,7 @@ enum ainic_conn_state {
 	AINIC_CONN_ERROR	= 4,	/* retry limit reached: held down */
 };
 
-/* CONN_QUERY: DMA struct ainic_conn_info to buf_addr */
+/* CONN_QUERY: DMA struct ainic_conn_info of conn_id to buf_addr */
 struct ainic_cmd_conn_query {
 	__le32	conn_id;
 	__le32	buf_len;

@@ -33,8 +33,9 @@ FAULT_TYPES = ("failslab", "fail_page_alloc")
 # Bound per operation; a walk that reaches it fails (runaway allocations)
 MAX_STEPS = int(os.environ.get("FAULT_MAX_STEPS", "4000"))
 # Fault points are walked one by one up to here, then sparser: beyond, they
-# are mostly the RX rings' pages, one per buffer, whose failures are alike.
-DENSE_STEPS = 64
+# are mostly the RX rings' pages, one per buffer, whose failures are alike
+# (the first queue's set-up fits in 32; the others repeat it).
+DENSE_STEPS = int(os.environ.get("FAULT_DENSE_STEPS", "32"))
 
 SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCSIFMTU, SIOCETHTOOL = 0x8913, 0x8914, 0x8922, 0x8946
 IFF_UP = 0x1
@@ -186,7 +187,7 @@ def _walk(name, prepare, op, recover):
         if not reached:
             break
         points += 1
-        nth += 1 if nth < DENSE_STEPS else max(1, nth // 8)
+        nth += 1 if nth < DENSE_STEPS else max(1, nth // 4)
     else:
         bad.append(f"more than {MAX_STEPS} allocation points: runaway?")
     print(f"# {name}: {points} fault points injected, last step {nth}")

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Reliable delivery (uapi/ainic-device.md §10) through a fabric that loses
+# 5%, reorders 1% and duplicates 1% of the frames in both directions of the
+# local NIC's port: numbered UDP datagrams arrive all, once and in order;
+# a TCP stream arrives with the sha256 it was sent with, also across a
+# 2 s link outage. The fabric's own counters witness that the impairments
+# happened; the applications' counts are the expectation. Needs the
+# drivers/net layout on the fabric (scripts/vm-run --remote-netns).
+# XPORT_DGRAMS, XPORT_PPS and XPORT_MB size it (the debug lane's smaller).
+
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+if [ -z "${NETIF:-}" ] || [ "${REMOTE_TYPE:-}" != netns ] ||
+   [ ! -e /dev/virtio-ports/ainic.fabric ]; then
+	ktap_skip_all "needs scripts/vm-run --remote-netns on the fabric"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan 6
+dir=$(dirname "$(readlink -f "$0")")
+tool=$dir/dgram.py
+port=$(echo "$AINIC_NICS" | cut -d';' -f1 | awk '{ print $4 }')
+dgrams=${XPORT_DGRAMS:-20000} pps=${XPORT_PPS:-2000} mb=${XPORT_MB:-256}
+tmp=$(mktemp -d)
+trap 'fabricctl set "$port" impair both off >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+
+# remote_bg NAME CMD...: run CMD in the remote netns, its stdout in
+# $tmp/NAME.out; returns once it said "ready" on stderr.
+remote_bg() {
+	local name=$1
+	shift
+	ip netns exec "$REMOTE_ARGS" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	for ((t = 0; t < 100; t++)); do
+		grep -q ready "$tmp/$name.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+fab() { fabricctl json show "$port" | head -1; }
+field() { jq -r "$1" <<<"$2"; }
+
+ping -q -c 3 -W 5 "$REMOTE_V4" >/dev/null || ktap_exit_fail_msg "no traffic to start with"
+fabricctl set "$port" impair both loss 5 reorder 1 300 dup 1 seed 42 >/dev/null ||
+	ktap_exit_fail_msg "the fabric refused the impairments"
+f0=$(fab)
+
+# 1. Datagrams: all, once, in order
+remote_bg recv python3 "$tool" recv 5555 "$dgrams" 15 ||
+	ktap_exit_fail_msg "the receiver did not start"
+python3 "$tool" send "$REMOTE_V4" 5555 "$dgrams" "$pps"
+wait
+r=$(cat "$tmp/recv.out")
+ktap_print_msg "UDP, $dgrams datagrams at $pps/s: $r"
+[ "$(field .lost "$r")" = 0 ] && [ "$(field .dup "$r")" = 0 ] &&
+	[ "$(field .ooo "$r")" = 0 ]
+ktap_expect "UDP through 5% loss, 1% reordering, 1% duplication: none lost, duplicated or out of order" $?
+
+# 2. The witness: the fabric did lose and duplicate frames meanwhile
+f1=$(fab)
+lost=$(( $(field '.rx.drops.loss + .tx.drops.loss' "$f1") - $(field '.rx.drops.loss + .tx.drops.loss' "$f0") ))
+dups=$(( $(field '.rx.duplicated + .tx.duplicated' "$f1") - $(field '.rx.duplicated + .tx.duplicated' "$f0") ))
+ktap_print_msg "the fabric dropped $lost and duplicated $dups frames on port $port"
+[ "$lost" -gt 0 ] && [ "$dups" -gt 0 ]
+ktap_expect "the fabric's counters show the loss and duplication happened" $?
+
+# 3. A TCP stream arrives intact
+stream() {
+	remote_bg sink python3 "$tool" sink 5556 || return 1
+	python3 "$tool" source "$REMOTE_V4" 5556 "$1" >"$tmp/source.out" &
+	local src=$!
+	[ -z "${2:-}" ] || { sleep "$2"; fabricctl set "$port" link down-for 2000 >/dev/null; }
+	wait "$src" || return 1
+	wait
+	ktap_print_msg "sent $(cat "$tmp/source.out"), received $(cat "$tmp/sink.out")"
+	[ "$(field .sha256 "$(cat "$tmp/source.out")")" = \
+	  "$(field .sha256 "$(cat "$tmp/sink.out")")" ]
+}
+stream "$mb"
+ktap_expect "TCP, $mb MiB through the impairments: the same sha256 at both ends" $?
+
+# 4. ... and across a 2 s outage of the link
+stream "$(( mb / 2 > 8 ? mb / 2 : 8 ))" 1
+ktap_expect "TCP across a 2 s link outage: the same sha256 at both ends" $?
+f2=$(fab)
+[ "$(field '.rx.drops.link_down + .tx.drops.link_down' "$f2")" -gt \
+  "$(field '.rx.drops.link_down + .tx.drops.link_down' "$f1")" ] ||
+	ktap_print_msg "note: no frame met the link down"
+
+# 5. Clean again: plain traffic as before
+fabricctl set "$port" impair both off >/dev/null
+ping -q -c 3 -W 5 "$REMOTE_V4" >/dev/null
+ktap_expect "traffic without impairments afterwards" $?
+
+# 6. The other direction too: remote -> local datagrams
+fabricctl set "$port" impair both loss 5 reorder 1 300 dup 1 seed 7 >/dev/null
+python3 "$tool" recv 5557 "$(( dgrams / 4 ))" 15 >"$tmp/lrecv.out" 2>"$tmp/lrecv.err" &
+for ((t = 0; t < 100; t++)); do grep -q ready "$tmp/lrecv.err" && break; sleep 0.1; done
+ip netns exec "$REMOTE_ARGS" python3 "$tool" send "$LOCAL_V4" 5557 "$(( dgrams / 4 ))" "$pps"
+wait
+r=$(cat "$tmp/lrecv.out")
+ktap_print_msg "UDP remote -> local: $r"
+[ "$(field .lost "$r")" = 0 ] && [ "$(field .dup "$r")" = 0 ] &&
+	[ "$(field .ooo "$r")" = 0 ]
+ktap_expect "UDP remote -> local through the impairments: none lost, duplicated or out of order" $?
+ktap_finished

@@ -95,7 +95,8 @@ for ((q = 0; q < queues; q++)); do
 	[ "$sent" = "$PKTS" ] &&
 		[ "$wire" -ge "$PKTS" ] && [ "$wire" -le $((PKTS + again + SLACK_PKTS)) ] &&
 		[ $((given + dropped)) -ge "$PKTS" ] && [ $((given + dropped)) -le $((wire + SLACK_PKTS)) ] &&
-		[ $((rx + lost)) -ge $((given - again - SLACK_PKTS)) ] && [ $((rx + lost)) -le $((given + SLACK_PKTS)) ]
+		[ $((rx + lost)) -ge $((given - again - SLACK_PKTS)) ] && [ $((rx + lost)) -le $((given + SLACK_PKTS)) ] &&
+		[ $((rx + lost)) -le $((PKTS + SLACK_PKTS)) ]	# none twice
 	ktap_expect "TX queue $q: $PKTS packets sent, each one received or counted as dropped" $?
 done
 echo 3 >/proc/sys/vm/drop_caches

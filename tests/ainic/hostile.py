@@ -50,6 +50,8 @@ ERR_NONE, ERR_ADMINQ_CONFIG, ERR_EVENTQ_CONFIG, ERR_DMA = 0, 1, 2, 3
 
 OP_NOP, OP_IDENTIFY, OP_PORT_CONFIG, OP_STATS_GET = 0x00, 0x01, 0x02, 0x03
 OP_Q_CREATE, OP_Q_DESTROY = 0x10, 0x11
+# The device has the reliable transport (set by main from QEMU's property)
+RELIABLE = False
 KNOWN_OPS = {0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x20, 0x21, 0x22,
              0x30, 0x31, 0x32, 0x33, 0x40, 0x41}
 QT_TXQ, QT_RXQ, QT_CQ = 1, 2, 3
@@ -579,9 +581,27 @@ def sc_admin_cmds(dev, mem, log):
         a.expect(EOPNOTSUPP, "opcode 0x%02x" % op, op)
     log.expect("unknown admin opcode", count=256 - len(KNOWN_OPS))
     log.mark()
-    for op in (0x20, 0x21, 0x22, 0x30, 0x31, 0x32, 0x33, 0x40, 0x41):
+    # The connection commands come with the transport (QEMU's "reliable")
+    unsupported = (0x30, 0x31, 0x32, 0x33, 0x40, 0x41)
+    if RELIABLE:
+        a.expect(EINVAL, "CONN_CREATE zero MAC", 0x20)
+        a.expect(EINVAL, "CONN_CREATE rsvd", 0x20, bytes(6) + b"\x01")
+        a.expect(EINVAL, "CONN_CREATE multicast MAC", 0x20, b"\x01" + bytes(5))
+        a.expect(ENOENT, "CONN_DESTROY of no connection", 0x21)
+        a.expect(ENOENT, "CONN_DESTROY of slot 1000", 0x21,
+                 struct.pack("<I", 1000))
+        a.expect(EINVAL, "CONN_QUERY 0-byte buffer", 0x22)
+        log.expect("CONN_CREATE: multicast, zero or own MAC", count=2)
+        log.expect("CONN_CREATE: non-zero rsvd")
+        log.expect("CONN_DESTROY: no connection", count=2)
+        log.expect("CONN_QUERY: buffer of 0 bytes")
+        log.mark()
+    else:
+        unsupported = (0x20, 0x21, 0x22) + unsupported
+    for op in unsupported:
         a.expect(EOPNOTSUPP, "unsupported opcode 0x%02x" % op, op)
-    log.expect("needs a capability the device does not announce", count=9)
+    log.expect("needs a capability the device does not announce",
+               count=len(unsupported))
     log.mark()
     a.expect(EINVAL, "NOP with flags", OP_NOP, flags=1)
     a.expect(EINVAL, "NOP with rsvd", OP_NOP, rsvd=0x80000000)
@@ -1221,8 +1241,12 @@ def main():
     ap.add_argument("--id", help="the device's QEMU id in that log")
     ap.add_argument("--netif", help="another NIC's netdev, to send frames")
     ap.add_argument("--port", help="the NIC's fabric port (fabricctl)")
+    ap.add_argument("--reliable", choices=("true", "false"), default="false",
+                    help="QEMU's reliable property of the device (spec §10)")
     ap.add_argument("scenario", choices=sorted(SCENARIOS) + ["list"])
     args = ap.parse_args()
+    global RELIABLE
+    RELIABLE = args.reliable == "true"
     if args.scenario == "list":
         print("\n".join(SCENARIOS))
         return 0

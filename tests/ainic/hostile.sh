@@ -42,7 +42,9 @@ bdf=$(echo "$all" | grep -vx "$local_bdf" | head -1)
 idx=$(echo "$all" | grep -nx "$bdf" | cut -d: -f1)
 devid=ainic$((idx - 1))
 port=$(echo "$AINIC_NICS" | cut -d';' -f"$idx" | awk '{ print $4 }')
-ktap_print_msg "hostile driver on $bdf ($devid); $NETIF ($local_bdf) stays with ainic.ko"
+reliable=$(ainic_qom_get "$((idx - 1))" reliable) ||
+	ktap_exit_fail_msg "cannot read $devid's reliable property from QEMU"
+ktap_print_msg "hostile driver on $bdf ($devid, reliable=$reliable); $NETIF ($local_bdf) stays with ainic.ko"
 # The log is the witness of every rejection: without it the test proves
 # nothing, so it is a failure, not a weaker pass.
 [ -f "$QEMU_LOG" ] ||
@@ -52,7 +54,8 @@ ktap_print_msg "QEMU guest-error log: $QEMU_LOG"
 for sc in $SCENARIOS; do
 	start=$SECONDS
 	timeout -k 10 "$SCENARIO_TIMEOUT" /usr/bin/python3 "$TOOL" --bdf "$bdf" \
-		--log "$QEMU_LOG" --id "$devid" --netif "$NETIF" --port "$port" "$sc"
+		--log "$QEMU_LOG" --id "$devid" --netif "$NETIF" --port "$port" \
+		--reliable "$reliable" "$sc"
 	rc=$?
 	[ $rc -ne 124 ] || ktap_print_msg "$sc: timed out after ${SCENARIO_TIMEOUT}s"
 	ktap_print_msg "$sc: $((SECONDS - start)) s"

@@ -92,7 +92,6 @@ XPORT_SENT = ("xport_acks_sent", "xport_nacks_sent", "xport_retx_fast",
               "xport_retx_timeout")
 XPORT_TAKEN = ("xport_acks_rcvd", "xport_nacks_rcvd", "xport_dup_dropped",
                "xport_out_of_window", "xport_unknown_conn", "xport_malformed")
-CTRL_BYTES = 74 + 4     # an ACK, or a NACK with its code
 
 
 def _xport():

@@ -21,6 +21,7 @@
 
 #include "ainic_admin.h"
 #include "ainic_admin_cmd.h"
+#include "ainic_conn.h"
 #include "ainic_event.h"
 #include "ainic_health.h"
 
@@ -136,6 +137,9 @@ struct ainic_stress_res {
  * @stress_lock: serialises admin_stress runs and protects @stress
  * @stress: result of the last admin_stress run
  * @health: health reporters and recovery state
+ * @conns: mirror of the device's reliable connections
+ * @xport: transport policy (enum ainic_xport_policy), shadow state set
+ *	with genl dev-set under RTNL and replayed with PORT_CONFIG
  * @irq_spurious: vector 0 interrupts with no admin completion, event or
  *	self test behind them
  * @irq_test: vector 0 interrupts the self test saw (its witness)
@@ -182,6 +186,8 @@ struct ainic_dev {
 	struct ainic_stress_res stress;
 
 	struct ainic_health health;
+	struct ainic_conns conns;
+	u32 xport;
 	atomic64_t irq_spurious;
 	atomic64_t irq_test;
 };

@@ -60,6 +60,12 @@ static const char *ainic_admin_opcode_str(u8 opcode)
 		return "Q_CREATE";
 	case AINIC_OP_Q_DESTROY:
 		return "Q_DESTROY";
+	case AINIC_OP_CONN_CREATE:
+		return "CONN_CREATE";
+	case AINIC_OP_CONN_DESTROY:
+		return "CONN_DESTROY";
+	case AINIC_OP_CONN_QUERY:
+		return "CONN_QUERY";
 	default:
 		return "unknown";
 	}

@@ -78,16 +78,17 @@ int ainic_cmd_identify(struct ainic_dev *adev, dma_addr_t buf, u32 len,
 /**
  * ainic_cmd_port_config() - PORT_CONFIG
  * @adev: device
- * @valid: AINIC_PORT_CFG_MTU and/or AINIC_PORT_CFG_MAC
+ * @valid: AINIC_PORT_CFG_MTU, AINIC_PORT_CFG_MAC and/or AINIC_PORT_CFG_XPORT
  * @mtu: with AINIC_PORT_CFG_MTU
  * @mac: with AINIC_PORT_CFG_MAC, else may be NULL
+ * @xport: with AINIC_PORT_CFG_XPORT, enum ainic_xport_policy
  *
  * Context: process; sleeps.
  * Return: 0, -ERANGE for an MTU the device refuses, -EINVAL, or another
  * negative errno.
  */
 int ainic_cmd_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
-			  const u8 *mac)
+			  const u8 *mac, u32 xport)
 {
 	struct ainic_admin_cmd cmd = {};
 
@@ -97,6 +98,8 @@ int ainic_cmd_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
 		cmd.port_config.mtu = cpu_to_le32(mtu);
 	if ((valid & AINIC_PORT_CFG_MAC) && mac)
 		ether_addr_copy(cmd.port_config.mac, mac);
+	if (valid & AINIC_PORT_CFG_XPORT)
+		cmd.port_config.xport = cpu_to_le32(xport);
 
 	return ainic_cmd_exec(adev, &cmd, NULL);
 }
@@ -176,4 +179,75 @@ int ainic_cmd_q_destroy(struct ainic_dev *adev, u8 qtype, u16 qid)
 	cmd.q_destroy.qid = cpu_to_le16(qid);
 
 	return ainic_cmd_exec(adev, &cmd, NULL);
+}
+
+/**
+ * ainic_cmd_conn_create() - CONN_CREATE (§10.2)
+ * @adev: device
+ * @peer: MAC of the peer NIC
+ * @conn_id: the new connection's id, or with -EEXIST the existing one's
+ *
+ * Context: process; sleeps.
+ * Return: 0, -EEXIST, -EINVAL (multicast, zero or own MAC), -ENOSPC (table
+ * full), -EOPNOTSUPP, or another negative errno.
+ */
+int ainic_cmd_conn_create(struct ainic_dev *adev, const u8 *peer,
+			  u32 *conn_id)
+{
+	struct ainic_admin_cmd cmd = {};
+	struct ainic_admin_comp comp;
+	int err;
+
+	cmd.hdr.opcode = AINIC_OP_CONN_CREATE;
+	ether_addr_copy(cmd.conn_create.peer_mac, peer);
+
+	/* The result also means something with EEXIST */
+	err = ainic_admin_exec(&adev->admin, &cmd, &comp);
+	if (!err || err == -EEXIST)
+		*conn_id = le32_to_cpu(comp.result);
+	memzero_explicit(&cmd, sizeof(cmd));
+
+	return err;
+}
+
+/**
+ * ainic_cmd_conn_destroy() - CONN_DESTROY
+ * @adev: device
+ * @conn_id: connection id
+ *
+ * Context: process; sleeps.
+ * Return: 0, -ENOENT for a free slot, or another negative errno.
+ */
+int ainic_cmd_conn_destroy(struct ainic_dev *adev, u32 conn_id)
+{
+	struct ainic_admin_cmd cmd = {};
+
+	cmd.hdr.opcode = AINIC_OP_CONN_DESTROY;
+	cmd.conn_destroy.conn_id = cpu_to_le32(conn_id);
+
+	return ainic_cmd_exec(adev, &cmd, NULL);
+}
+
+/**
+ * ainic_cmd_conn_query() - CONN_QUERY into a DMA buffer
+ * @adev: device
+ * @conn_id: connection id
+ * @buf: bus address of the buffer
+ * @len: its length, at least sizeof(struct ainic_conn_info)
+ * @written: bytes the device wrote
+ *
+ * Context: process; sleeps.
+ * Return: 0, -ENOENT for a free slot, or another negative errno.
+ */
+int ainic_cmd_conn_query(struct ainic_dev *adev, u32 conn_id, dma_addr_t buf,
+			 u32 len, u32 *written)
+{
+	struct ainic_admin_cmd cmd = {};
+
+	cmd.hdr.opcode = AINIC_OP_CONN_QUERY;
+	cmd.conn_query.conn_id = cpu_to_le32(conn_id);
+	cmd.conn_query.buf_addr = cpu_to_le64(buf);
+	cmd.conn_query.buf_len = cpu_to_le32(len);
+
+	return ainic_cmd_exec(adev, &cmd, written);
 }

@@ -4,8 +4,10 @@
  *
  * Without a data path only driver information and the link are reported.
  * With one: channels (-l/-L, combined only), ring sizes (-g/-G), interrupt
- * moderation (-c/-C, with AINIC_CAP_INTR_MODERATION) and per-queue
- * counters (-S).
+ * moderation (-c/-C, with AINIC_CAP_INTR_MODERATION), per-queue
+ * counters (-S) and, with AINIC_CAP_RELIABLE, the device's transport
+ * totals (STATS_GET, §10.6), named after their struct ainic_dev_stats
+ * fields.
  */
 
 #include <linux/ethtool.h>
@@ -23,6 +25,81 @@ static const char * const ainic_q_stat_names[AINIC_Q_STATS_NUM] = {
 	"packets", "bytes", "drops", "errors", "stops", "wakes",
 	"alloc_fail", "csum", "tso", "bad_comp", "runts",
 };
+
+#define AINIC_XSTAT(name) { #name, offsetof(struct ainic_dev_stats, name) }
+
+/* The device's transport counters in ethtool -S, after the queues' */
+static const struct {
+	const char *name;
+	size_t off;
+} ainic_xport_stats[] = {
+	AINIC_XSTAT(xport_tx_pkts),
+	AINIC_XSTAT(xport_tx_bytes),
+	AINIC_XSTAT(xport_rx_pkts),
+	AINIC_XSTAT(xport_rx_bytes),
+	AINIC_XSTAT(xport_retx_fast),
+	AINIC_XSTAT(xport_retx_timeout),
+	AINIC_XSTAT(xport_rto_expired),
+	AINIC_XSTAT(xport_nacks_sent),
+	AINIC_XSTAT(xport_nacks_rcvd),
+	AINIC_XSTAT(xport_acks_sent),
+	AINIC_XSTAT(xport_acks_rcvd),
+	AINIC_XSTAT(xport_dup_dropped),
+	AINIC_XSTAT(xport_ooo_buffered),
+	AINIC_XSTAT(xport_out_of_window),
+	AINIC_XSTAT(xport_rnr_sent),
+	AINIC_XSTAT(xport_rnr_rcvd),
+	AINIC_XSTAT(xport_bad_acks),
+	AINIC_XSTAT(xport_unknown_conn),
+	AINIC_XSTAT(xport_retry_exhausted),
+	AINIC_XSTAT(xport_conns_created),
+	AINIC_XSTAT(xport_conns_reaped),
+	AINIC_XSTAT(xport_conns_refused),
+	AINIC_XSTAT(xport_error_drops),
+	AINIC_XSTAT(xport_malformed),
+};
+
+static_assert(ARRAY_SIZE(ainic_xport_stats) == AINIC_XPORT_STATS_NUM);
+
+static unsigned int ainic_xport_stats_num(struct ainic_net *an)
+{
+	return ainic_has_cap(an->adev, AINIC_CAP_RELIABLE) ?
+	       AINIC_XPORT_STATS_NUM : 0;
+}
+
+/*
+ * Read the transport counters from the device into @an->xport_stats.
+ * When STATS_GET fails (a device being recovered) the last values stay.
+ * Context: process, RTNL held (ethtool).
+ */
+static void ainic_xport_stats_read(struct ainic_net *an)
+{
+	struct ainic_dev *adev = an->adev;
+	struct ainic_dev_stats *st;
+	unsigned int i;
+	dma_addr_t dma;
+	u32 len = 0;
+	__le64 v;
+	int err;
+
+	st = dma_alloc_coherent(adev->dev, sizeof(*st), &dma, GFP_KERNEL);
+	if (!st)
+		return;
+
+	err = ainic_cmd_stats_get(adev, dma, sizeof(*st), &len);
+	if (!err && len >= sizeof(*st)) {
+		for (i = 0; i < AINIC_XPORT_STATS_NUM; i++) {
+			memcpy(&v, (u8 *)st + ainic_xport_stats[i].off,
+			       sizeof(v));
+			an->xport_stats[i] = le64_to_cpu(v);
+		}
+	} else {
+		netdev_warn_once(an->netdev, "STATS_GET failed (%d, %u bytes): transport counters not updated\n",
+				 err, len);
+	}
+
+	dma_free_coherent(adev->dev, sizeof(*st), st, dma);
+}
 
 static void ainic_get_drvinfo(struct net_device *netdev,
 			      struct ethtool_drvinfo *info)
@@ -165,7 +242,7 @@ static int ainic_get_sset_count(struct net_device *netdev, int sset)
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
 
-	return an->num_qps * 2 * AINIC_Q_STATS_NUM;
+	return an->num_qps * 2 * AINIC_Q_STATS_NUM + ainic_xport_stats_num(an);
 }
 
 static void ainic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
@@ -184,6 +261,8 @@ static void ainic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 		for (j = 0; j < AINIC_Q_STATS_NUM; j++)
 			ethtool_sprintf(&data, "rx%u_%s", i,
 					ainic_q_stat_names[j]);
+	for (i = 0; i < ainic_xport_stats_num(an); i++)
+		ethtool_puts(&data, ainic_xport_stats[i].name);
 }
 
 static void ainic_get_ethtool_stats(struct net_device *netdev,
@@ -198,6 +277,12 @@ static void ainic_get_ethtool_stats(struct net_device *netdev,
 		memcpy(&data[i * AINIC_Q_STATS_NUM], &t, sizeof(t));
 		memcpy(&data[(n + i) * AINIC_Q_STATS_NUM], &r, sizeof(r));
 	}
+
+	if (!ainic_xport_stats_num(an))
+		return;
+	ainic_xport_stats_read(an);
+	memcpy(&data[2 * n * AINIC_Q_STATS_NUM], an->xport_stats,
+	       sizeof(an->xport_stats));
 }
 
 static const struct ethtool_ops ainic_ethtool_ops_basic = {

@@ -79,6 +79,8 @@ void ainic_event_program(struct ainic_dev *adev)
 	eq->head = 0;
 	eq->phase = 1;
 	spin_unlock_irqrestore(&eq->lock, flags);
+	/* The connections that a lost event would concern are gone too */
+	WRITE_ONCE(eq->busy, 0);
 
 	ainic_wr32(adev, AINIC_REG_EQ_BASE_LO, lower_32_bits(eq->dma));
 	ainic_wr32(adev, AINIC_REG_EQ_BASE_HI, upper_32_bits(eq->dma));
@@ -124,7 +126,12 @@ static void ainic_event_heartbeat(struct ainic_dev *adev, u32 id, u32 data)
 	dev_dbg(adev->dev, "heartbeat %u\n", data);
 }
 
-/* No connections or keys are set up by this driver yet */
+static void ainic_event_conn_state(struct ainic_dev *adev, u32 id, u32 data)
+{
+	ainic_conn_event(adev, id, data);
+}
+
+/* No keys are set up by this driver yet */
 static void ainic_event_ignore(struct ainic_dev *adev, u32 id, u32 data)
 {
 }
@@ -142,7 +149,7 @@ struct ainic_event_handler {
 static const struct ainic_event_handler ainic_event_handlers[] = {
 	[AINIC_EVENT_LINK_CHANGE] = { "link change", ainic_event_link_change },
 	[AINIC_EVENT_FATAL] = { "fatal", ainic_event_fatal },
-	[AINIC_EVENT_CONN_STATE] = { "connection state", ainic_event_ignore },
+	[AINIC_EVENT_CONN_STATE] = { "connection state", ainic_event_conn_state },
 	[AINIC_EVENT_KEY_ROTATION] = { "key rotation", ainic_event_ignore },
 	[AINIC_EVENT_HEARTBEAT] = { "heartbeat", ainic_event_heartbeat },
 };
@@ -206,6 +213,12 @@ static bool ainic_event_next(struct ainic_eq *eq, u16 *code, u32 *id,
  * AINIC_EQ_DEPTH - 1 beyond the head it last saw, so the bound only
  * guards against one that ignores the colour rule; the work requeues
  * itself for what is left.
+ *
+ * The device drops an event when the ring is full (§6): AINIC_EQ_DEPTH - 1
+ * entries waiting. All of them were posted after the ring was last seen
+ * empty, so @busy (events since then) reaching that many means events may
+ * have been lost; once the ring is empty again, the state they reported
+ * is read again (the connection table: CONN_QUERY of every slot).
  */
 static void ainic_event_work(struct work_struct *work)
 {
@@ -215,8 +228,15 @@ static void ainic_event_work(struct work_struct *work)
 	u16 code;
 
 	for (done = 0; done < AINIC_EQ_DEPTH; done++) {
-		if (!ainic_event_next(eq, &code, &id, &data))
+		if (!ainic_event_next(eq, &code, &id, &data)) {
+			if (eq->busy >= AINIC_EQ_DEPTH - 1) {
+				eq->maybe_lost++;
+				ainic_conns_resync(eq->adev);
+			}
+			eq->busy = 0;
 			return;
+		}
+		eq->busy++;
 		ainic_event_dispatch(eq->adev, code, id, data);
 	}
 	queue_work(system_wq, &eq->work);

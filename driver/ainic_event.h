@@ -22,6 +22,8 @@ struct ainic_dev;
  * @ring: event ring (coherent DMA memory)
  * @dma: bus address of @ring
  * @work: consumes and handles the events, in process context
+ * @busy: events consumed since the ring was last seen empty (@work only)
+ * @maybe_lost: times @busy showed that events may have been lost
  * @lock: protects the fields below it against the IRQ handler's peek
  * @head: next entry to look at (the consumer index)
  * @phase: colour that marks a valid entry in the current lap
@@ -33,6 +35,8 @@ struct ainic_eq {
 	struct ainic_event *ring;
 	dma_addr_t dma;
 	struct work_struct work;
+	unsigned int busy;
+	u64 maybe_lost;
 
 	spinlock_t lock;	/* see above */
 	u16 head;

@@ -42,7 +42,11 @@ static struct ainic_nl_dump_ctx *ainic_nl_dump_ctx(struct netlink_callback *cb)
 	return (struct ainic_nl_dump_ctx *)cb->ctx;
 }
 
-static void ainic_dev_put(struct ainic_dev *adev)
+/**
+ * ainic_genl_dev_put() - drop a reference taken by a registry lookup
+ * @adev: device
+ */
+void ainic_genl_dev_put(struct ainic_dev *adev)
 {
 	if (refcount_dec_and_test(&adev->nl_refs))
 		complete(&adev->nl_released);
@@ -62,8 +66,14 @@ static struct ainic_dev *ainic_dev_get(u32 index)
 	return adev;
 }
 
-/* The registered device with the lowest index >= *@index, referenced. */
-static struct ainic_dev *ainic_dev_get_next(unsigned long *index)
+/**
+ * ainic_genl_dev_get_next() - the registered device with the lowest index
+ *	>= *@index, referenced
+ * @index: where to start; set to the device's index
+ *
+ * Return: the device (release with ainic_genl_dev_put()) or NULL.
+ */
+struct ainic_dev *ainic_genl_dev_get_next(unsigned long *index)
 {
 	struct ainic_dev *adev;
 
@@ -156,6 +166,10 @@ static int ainic_nl_dev_fill(struct sk_buff *skb, struct ainic_dev *adev,
 	    nla_put_uint(skb, AINIC_A_DEV_EVENTS, ainic_event_count(&adev->eq)))
 		goto err_cancel;
 
+	if (ainic_has_cap(adev, AINIC_CAP_RELIABLE) &&
+	    nla_put_u32(skb, AINIC_A_DEV_XPORT, adev->xport))
+		goto err_cancel;
+
 	genlmsg_end(skb, hdr);
 	return 0;
 
@@ -165,32 +179,39 @@ err_cancel:
 }
 
 /**
- * ainic_nl_dev_lookup() - the device a do request names, referenced
+ * ainic_genl_dev_lookup() - the device a request names, referenced
  * @info: request
+ * @attr: the attribute holding the device index in the op's set
  *
- * Return: the device (release with ainic_dev_put()) or an ERR_PTR, with
- * the reason in the extack.
+ * Return: the device (release with ainic_genl_dev_put()) or an ERR_PTR,
+ * with the reason in the extack.
  */
-static struct ainic_dev *ainic_nl_dev_lookup(struct genl_info *info)
+struct ainic_dev *ainic_genl_dev_lookup(const struct genl_info *info,
+					int attr)
 {
 	struct ainic_dev *adev;
 	u32 index;
 
-	if (GENL_REQ_ATTR_CHECK(info, AINIC_A_DEV_INDEX)) {
+	if (GENL_REQ_ATTR_CHECK(info, attr)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "device index is required");
 		return ERR_PTR(-EINVAL);
 	}
 
-	index = nla_get_u32(info->attrs[AINIC_A_DEV_INDEX]);
+	index = nla_get_u32(info->attrs[attr]);
 	adev = ainic_dev_get(index);
 	if (!adev) {
 		NL_SET_ERR_MSG_FMT_MOD(info->extack,
 				       "no ainic device with index %u", index);
-		NL_SET_BAD_ATTR(info->extack, info->attrs[AINIC_A_DEV_INDEX]);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
 		return ERR_PTR(-ENODEV);
 	}
 
 	return adev;
+}
+
+static struct ainic_dev *ainic_nl_dev_lookup(struct genl_info *info)
+{
+	return ainic_genl_dev_lookup(info, AINIC_A_DEV_INDEX);
 }
 
 int ainic_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -218,13 +239,13 @@ int ainic_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 
-	ainic_dev_put(adev);
+	ainic_genl_dev_put(adev);
 	return genlmsg_reply(rsp, info);
 
 err_free:
 	nlmsg_free(rsp);
 err_put:
-	ainic_dev_put(adev);
+	ainic_genl_dev_put(adev);
 	return err;
 }
 
@@ -248,14 +269,14 @@ int ainic_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	for (;;) {
 		index = ctx->index;
-		adev = ainic_dev_get_next(&index);
+		adev = ainic_genl_dev_get_next(&index);
 		if (!adev)
 			break;
 
 		rtnl_lock();
 		err = ainic_nl_dev_fill(skb, adev, genl_info_dump(cb), net);
 		rtnl_unlock();
-		ainic_dev_put(adev);
+		ainic_genl_dev_put(adev);
 		if (err)
 			break;
 
@@ -384,11 +405,60 @@ int ainic_nl_dev_selftest_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(rsp, hdr);
 
-	ainic_dev_put(adev);
+	ainic_genl_dev_put(adev);
 	return genlmsg_reply(rsp, info);
 
 out_put:
-	ainic_dev_put(adev);
+	ainic_genl_dev_put(adev);
+	return err;
+}
+
+static_assert((int)AINIC_TRANSPORT_POLICY_RAW == (int)AINIC_XPORT_RAW);
+static_assert((int)AINIC_TRANSPORT_POLICY_RELIABLE == (int)AINIC_XPORT_RELIABLE);
+
+/* dev-set: the transport policy, shadow state replayed after a reset */
+int ainic_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ainic_dev *adev;
+	u32 xport;
+	int err;
+
+	adev = ainic_nl_dev_lookup(info);
+	if (IS_ERR(adev))
+		return PTR_ERR(adev);
+
+	if (GENL_REQ_ATTR_CHECK(info, AINIC_A_DEV_XPORT)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "nothing to set: xport is required");
+		err = -EINVAL;
+		goto out_put;
+	}
+	xport = nla_get_u32(info->attrs[AINIC_A_DEV_XPORT]);
+	if (!ainic_has_cap(adev, AINIC_CAP_RELIABLE)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[AINIC_A_DEV_XPORT],
+				    "device has no reliable transport: no policy to set");
+		err = -EOPNOTSUPP;
+		goto out_put;
+	}
+
+	/* RTNL orders this against the replays of open and recovery */
+	rtnl_lock();
+	err = 0;
+	if (xport != adev->xport)
+		err = ainic_cmd_port_config(adev, AINIC_PORT_CFG_XPORT, 0, NULL,
+					    xport);
+	if (!err)
+		adev->xport = xport;
+	rtnl_unlock();
+	if (err) {
+		NL_SET_ERR_MSG_FMT_MOD(info->extack,
+				       "device refused transport policy %u: %pe",
+				       xport, ERR_PTR(err));
+		goto out_put;
+	}
+
+	ainic_genl_notify(adev);
+out_put:
+	ainic_genl_dev_put(adev);
 	return err;
 }
 
@@ -442,7 +512,7 @@ void ainic_genl_dev_del(struct ainic_dev *adev)
 	cancel_work_sync(&adev->ntf_work);
 
 	xa_erase(&ainic_devs, adev->index);
-	ainic_dev_put(adev);
+	ainic_genl_dev_put(adev);
 	wait_for_completion(&adev->nl_released);
 }
 

@@ -7,10 +7,11 @@
  * breaks the ring contract. Its dump is the device's registers and the
  * driver's ring state, its diagnose the counters below, and its recovery
  * (automatic unless turned off with devlink health set) resets the device
- * and replays the driver's shadow of its configuration: MTU and MAC
- * (the netdev's), the queue pairs with their ring sizes and moderation
- * (struct ainic_net). The netdev stays registered throughout: it is
- * detached while the device is reset and attached again after.
+ * and replays the driver's shadow of its configuration: MTU, MAC and
+ * transport policy, the queue pairs with their ring sizes and moderation
+ * (struct ainic_net), and the connections made with conn-add. The
+ * netdev stays registered throughout: it is detached while the device is
+ * reset and attached again after.
  *
  * "tx_timeout" takes the TX watchdog's reports; its recovery restarts the
  * queue pairs (which resets the device if it no longer answers).
@@ -145,6 +146,9 @@ void ainic_health_destroy_failed(struct ainic_dev *adev)
 		return;
 	}
 
+	/* The reset dropped every connection */
+	ainic_conns_reset(adev);
+
 	/* A failure reported before is dealt with: auto recovery stays on */
 	devlink_health_reporter_state_update(adev->health.fw_fatal,
 					     DEVLINK_HEALTH_REPORTER_STATE_HEALTHY);
@@ -180,6 +184,9 @@ int ainic_dev_recover(struct ainic_dev *adev)
 		dev_err(adev->dev, "recovery failed: %pe\n", ERR_PTR(err));
 		return err;
 	}
+
+	/* The reset dropped every connection: make conn-add's again */
+	ainic_conns_reset(adev);
 
 	h->recoveries++;
 	dev_info(adev->dev, "device reset and configuration restored\n");

@@ -462,6 +462,7 @@ static int ainic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	adev->bar = bar;
 	spin_lock_init(&adev->link_lock);
 	mutex_init(&adev->stress_lock);
+	adev->xport = AINIC_XPORT_RELIABLE;	/* the device's reset value */
 	ainic_selftest_init(adev);
 	ainic_genl_dev_init(adev);
 	pci_set_drvdata(pdev, adev);
@@ -494,9 +495,13 @@ static int ainic_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (err)
 		goto err_free_admin;
 
-	err = ainic_irq_init(adev);
+	err = ainic_conns_init(adev);
 	if (err)
 		goto err_free_event;
+
+	err = ainic_irq_init(adev);
+	if (err)
+		goto err_conns_fini;
 
 	err = ainic_dev_enable(adev);
 	if (err)
@@ -555,6 +560,8 @@ err_disable:
 	ainic_dev_disable(adev);
 	ainic_irq_free(adev);
 	ainic_event_stop(adev);
+err_conns_fini:
+	ainic_conns_fini(adev);
 err_free_event:
 	ainic_event_free(adev);
 err_free_admin:
@@ -590,6 +597,7 @@ static void ainic_remove(struct pci_dev *pdev)
 	ainic_dev_disable(adev);
 	ainic_irq_free(adev);
 	ainic_event_stop(adev);
+	ainic_conns_fini(adev);
 	ainic_event_free(adev);
 	ainic_admin_free(adev);
 	pci_clear_master(pdev);

@@ -275,12 +275,13 @@ static void ainic_get_stats64(struct net_device *netdev,
 }
 
 /**
- * ainic_port_replay() - program the device's MTU and MAC from the netdev
+ * ainic_port_replay() - program the device's port configuration
  * @adev: device
  *
- * The netdev's MTU and address are the shadow of the port configuration:
- * the device forgets them on reset (§3.2), so they are written at every
- * open and after recovery.
+ * The netdev's MTU and address and the transport policy (@adev->xport,
+ * set with genl dev-set) are the shadow of the port configuration: the
+ * device forgets them on reset (§3.2), so they are written at every open
+ * and after recovery.
  *
  * Context: process, RTNL held.
  * Return: 0 or a negative errno.
@@ -288,14 +289,18 @@ static void ainic_get_stats64(struct net_device *netdev,
 int ainic_port_replay(struct ainic_dev *adev)
 {
 	struct net_device *netdev = adev->netdev;
+	u32 valid = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC;
 
 	ASSERT_RTNL();
 	if (!netdev)
 		return 0;
 
-	return ainic_cmd_port_config(adev,
-				     AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC,
-				     netdev->mtu, netdev->dev_addr);
+	/* Without the capability the device knows no policy (EINVAL) */
+	if (ainic_has_cap(adev, AINIC_CAP_RELIABLE))
+		valid |= AINIC_PORT_CFG_XPORT;
+
+	return ainic_cmd_port_config(adev, valid, netdev->mtu,
+				     netdev->dev_addr, adev->xport);
 }
 
 static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
@@ -304,7 +309,7 @@ static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
 	int err;
 
 	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MTU, new_mtu,
-				    NULL);
+				    NULL, 0);
 	if (err) {
 		netdev_err(netdev, "device refused MTU %d: %pe\n", new_mtu,
 			   ERR_PTR(err));
@@ -329,7 +334,7 @@ static int ainic_set_mac_address(struct net_device *netdev, void *p)
 		return -EADDRNOTAVAIL;
 
 	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MAC, 0,
-				    addr->sa_data);
+				    addr->sa_data, 0);
 	if (err) {
 		netdev_err(netdev, "device refused MAC %pM: %pe\n",
 			   addr->sa_data, ERR_PTR(err));

@@ -14,9 +14,15 @@
 int ainic_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
 int ainic_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int ainic_nl_dev_selftest_doit(struct sk_buff *skb, struct genl_info *info);
+int ainic_nl_conn_get_doit(struct sk_buff *skb, struct genl_info *info);
+int ainic_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int ainic_nl_conn_add_doit(struct sk_buff *skb, struct genl_info *info);
+int ainic_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info);
+int ainic_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	AINIC_NLGRP_MONITOR,
+	AINIC_NLGRP_CONN,
 };
 
 extern struct genl_family ainic_nl_family;

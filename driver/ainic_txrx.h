@@ -225,6 +225,9 @@ struct ainic_txdrop_stats {
 	u64_stats_t dropped;
 };
 
+/* Transport counters of STATS_GET in ethtool -S (ainic_ethtool.c) */
+#define AINIC_XPORT_STATS_NUM	24
+
 /**
  * struct ainic_net - netdev private area
  * @adev: device
@@ -248,6 +251,8 @@ struct ainic_txdrop_stats {
  * @qstats: counters of queue pairs 0 .. @max_qps - 1. They are kept when
  *	the queues are freed (down, reconfiguration), so per-queue counters
  *	and totals never go back; queues beyond @num_qps count as base stats
+ * @xport_stats: the device's transport counters as last read for ethtool
+ *	-S (in ainic_ethtool.c's order); under RTNL
  * @num_txdrop: entries in @txdrop
  * @txdrop: per TX queue drop counters used without a data path
  */
@@ -272,6 +277,8 @@ struct ainic_net {
 	struct ainic_qp *quiesced_qps;
 	unsigned int quiesced_nqps;
 	struct ainic_qstats *qstats;
+
+	u64 xport_stats[AINIC_XPORT_STATS_NUM];
 
 	unsigned int num_txdrop;
 	struct ainic_txdrop_stats txdrop[] __counted_by(num_txdrop);

@@ -4,6 +4,7 @@
  *
  *   nicctl dev [ show | list ] [ DEV ]
  *   nicctl dev selftest DEV
+ *   nicctl dev set DEV xport { reliable | raw }
  *
  * DEV is a device index (a number), a PCI address (0000:00:04.0, or
  * 00:04.0 for domain 0) or an interface name. An index is asked for
@@ -61,6 +62,7 @@ static const struct nla_policy dev_policy[AINIC_A_DEV_MAX + 1] = {
 	[AINIC_A_DEV_ADMIN_TIMEOUTS]	= UINT_POLICY,
 	[AINIC_A_DEV_ADMIN_STALE]	= UINT_POLICY,
 	[AINIC_A_DEV_EVENTS]		= UINT_POLICY,
+	[AINIC_A_DEV_XPORT]		= U32_POLICY,
 };
 
 static const struct nla_policy selftest_policy[AINIC_A_SELFTEST_MAX + 1] = {
@@ -98,6 +100,7 @@ int dev_parse(const struct nlmsghdr *nlh, struct dev_info *dev)
 		{ AINIC_A_DEV_MAX_QPS, offsetof(struct dev_info, max_qps) },
 		{ AINIC_A_DEV_NUM_VECTORS, offsetof(struct dev_info, num_vectors) },
 		{ AINIC_A_DEV_MAX_MTU, offsetof(struct dev_info, max_mtu) },
+		{ AINIC_A_DEV_XPORT, offsetof(struct dev_info, xport) },
 	}, uints[] = {
 		{ AINIC_A_DEV_CAPS, offsetof(struct dev_info, caps) },
 		{ AINIC_A_DEV_ADMIN_CMDS, offsetof(struct dev_info, admin_cmds) },
@@ -221,6 +224,18 @@ static void print_caps(uint64_t caps, enum output_type type)
 	if (first && (type & PRINT_FP))
 		print_text("none");
 	close_json_array(PRINT_JSON);
+}
+
+const char *dev_xport_str(uint32_t policy)
+{
+	switch (policy) {
+	case AINIC_TRANSPORT_POLICY_RAW:
+		return "raw";
+	case AINIC_TRANSPORT_POLICY_RELIABLE:
+		return "reliable";
+	default:
+		return "unknown";
+	}
 }
 
 const char *dev_selftest_result_str(uint32_t result)
@@ -379,6 +394,9 @@ static void dev_print(const struct dev_info *dev, bool ntf)
 		print_uint(block, "num_vectors", " vectors %u", dev->num_vectors);
 	if (DEV_HAS(dev, AINIC_A_DEV_MAX_MTU))
 		print_uint(block, "max_mtu", " max-mtu %u", dev->max_mtu);
+	if (DEV_HAS(dev, AINIC_A_DEV_XPORT))
+		print_string(ntf ? PRINT_ANY : block, "xport", " xport %s",
+			     dev_xport_str(dev->xport));
 
 	if (DEV_HAS(dev, AINIC_A_DEV_SELFTEST)) {
 		print_text(ntf ? " " : "\n    ");
@@ -434,15 +452,8 @@ static int put_index(struct nl_msg *msg, void *arg)
 	return nla_put_u32(msg, AINIC_A_DEV_INDEX, *(const uint32_t *)arg);
 }
 
-/* What the user named a device with */
-struct dev_sel {
-	const char *arg;	/* NULL: every device */
-	bool by_index;
-	uint32_t index;
-};
-
 /* Digits are an index; anything else a PCI address or interface name. */
-static int dev_sel_parse(const char *arg, struct dev_sel *sel)
+int dev_sel_parse(const char *arg, struct dev_sel *sel, const char *help)
 {
 	unsigned long long v;
 	char *end;
@@ -452,17 +463,17 @@ static int dev_sel_parse(const char *arg, struct dev_sel *sel)
 	if (!arg)
 		return 0;
 	if (!arg[0])
-		return usage_error(DEV_HELP, "empty device name");
+		return usage_error(help, "empty device name");
 	if (strspn(arg, "0123456789") != strlen(arg))
 		return 0;
 
 	errno = 0;
 	v = strtoull(arg, &end, 10);
 	if (errno || v > UINT32_MAX)
-		return usage_error(DEV_HELP, "device index \"%s\" is out of range",
+		return usage_error(help, "device index \"%s\" is out of range",
 				   arg);
 	if (v == 0)
-		return usage_error(DEV_HELP, "device indices start at 1");
+		return usage_error(help, "device indices start at 1");
 	sel->by_index = true;
 	sel->index = (uint32_t)v;
 	return 0;
@@ -512,6 +523,24 @@ static int dev_fetch(struct genl_ctx *ctx, const struct dev_sel *sel,
 	return -1;
 }
 
+int dev_sel_index(struct genl_ctx *ctx, const struct dev_sel *sel,
+		  uint32_t *index)
+{
+	struct dev_list list = { 0 };
+	int ret = -1;
+
+	if (sel->by_index) {
+		*index = sel->index;
+		return 0;
+	}
+	if (dev_fetch(ctx, sel, &list) == 0 && list.n == 1) {
+		*index = list.devs[0].index;
+		ret = 0;
+	}
+	free(list.devs);
+	return ret;
+}
+
 /* ---- Commands -------------------------------------------------------- */
 
 static int dev_usage(int argc, char **argv)
@@ -520,6 +549,7 @@ static int dev_usage(int argc, char **argv)
 	(void)argv;
 	printf("Usage: nicctl dev [ show | list ] [ DEV ]\n"
 	       "       nicctl dev selftest DEV\n"
+	       "       nicctl dev set DEV xport { reliable | raw }\n"
 	       "       nicctl dev help\n"
 	       "where  DEV := { INDEX | PCI-ADDRESS | IFNAME }\n");
 	return 0;
@@ -547,7 +577,7 @@ static int dev_show(int argc, char **argv)
 	if (argc > 1)
 		return usage_error(DEV_HELP, "unexpected argument \"%s\"",
 				   argv[1]);
-	if (dev_sel_parse(argc ? argv[0] : NULL, &sel))
+	if (dev_sel_parse(argc ? argv[0] : NULL, &sel, DEV_HELP))
 		return 1;
 
 	if (genl_open(&ctx))
@@ -581,7 +611,7 @@ static int dev_selftest(int argc, char **argv)
 	if (argc > 1)
 		return usage_error(DEV_HELP, "unexpected argument \"%s\"",
 				   argv[1]);
-	if (dev_sel_parse(argv[0], &sel))
+	if (dev_sel_parse(argv[0], &sel, DEV_HELP))
 		return 1;
 
 	if (genl_open(&ctx))
@@ -631,12 +661,80 @@ out:
 	return ret;
 }
 
+/* The settings of one dev set request */
+struct dev_set_req {
+	uint32_t index;
+	bool has_xport;
+	uint32_t xport;
+};
+
+static int put_dev_set(struct nl_msg *msg, void *arg)
+{
+	const struct dev_set_req *req = arg;
+	int err;
+
+	err = nla_put_u32(msg, AINIC_A_DEV_INDEX, req->index);
+	if (!err && req->has_xport)
+		err = nla_put_u32(msg, AINIC_A_DEV_XPORT, req->xport);
+	return err;
+}
+
+static int dev_set(int argc, char **argv)
+{
+	struct dev_set_req req = { 0 };
+	struct genl_ctx ctx;
+	struct dev_sel sel;
+	int ret = 1;
+	int i;
+
+	if (argc < 1)
+		return usage_error(DEV_HELP, "\"dev set\" needs a device (DEV)");
+	if (check_option_misplaced(argv[0]))
+		return 1;
+	if (dev_sel_parse(argv[0], &sel, DEV_HELP))
+		return 1;
+	if (argc < 2)
+		return usage_error(DEV_HELP, "\"dev set\" needs a setting (xport)");
+
+	/* Every argument is checked before anything is sent */
+	for (i = 1; i < argc; i += 2) {
+		if (!matches(argv[i], "xport"))
+			return usage_error(DEV_HELP, "unknown setting \"%s\"",
+					   argv[i]);
+		if (req.has_xport)
+			return usage_error(DEV_HELP, "xport given twice");
+		if (i + 1 >= argc)
+			return usage_error(DEV_HELP, "xport needs a value (reliable or raw)");
+		if (!strcmp(argv[i + 1], "reliable"))
+			req.xport = AINIC_TRANSPORT_POLICY_RELIABLE;
+		else if (!strcmp(argv[i + 1], "raw"))
+			req.xport = AINIC_TRANSPORT_POLICY_RAW;
+		else
+			return usage_error(DEV_HELP, "xport \"%s\" is neither reliable nor raw",
+					   argv[i + 1]);
+		req.has_xport = true;
+	}
+
+	if (genl_open(&ctx))
+		return 1;
+	if (dev_sel_index(&ctx, &sel, &req.index))
+		goto out;
+	if (genl_request(&ctx, AINIC_CMD_DEV_SET, false, put_dev_set, &req,
+			 NULL, NULL))
+		goto out;
+	ret = 0;
+out:
+	genl_close(&ctx);
+	return ret;
+}
+
 int do_dev(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
 		{ "show", dev_show },
 		{ "list", dev_show },
 		{ "selftest", dev_selftest },
+		{ "set", dev_set },
 		{ "help", dev_usage },
 		{ NULL, NULL },
 	};

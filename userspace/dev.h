@@ -36,6 +36,7 @@ struct dev_info {
 	uint64_t admin_timeouts;
 	uint64_t admin_stale;
 	uint64_t events;
+	uint32_t xport;
 };
 
 #define DEV_HAS(d, attr) (((d)->have >> (attr)) & 1)
@@ -54,6 +55,28 @@ const char *dev_selftest_result_str(uint32_t result);
 
 /* A dev-change notification: one text line, or one JSON object. */
 void dev_print_ntf(const struct dev_info *dev);
+
+/* The name of a transport policy: "reliable", "raw" */
+const char *dev_xport_str(uint32_t policy);
+
+/* What the user named a device with */
+struct dev_sel {
+	const char *arg;	/* NULL: every device */
+	bool by_index;
+	uint32_t index;
+};
+
+struct genl_ctx;
+
+/*
+ * Check a DEV argument (NULL: none) without asking the kernel; a usage
+ * error, with "try @help", gives 1.
+ */
+int dev_sel_parse(const char *arg, struct dev_sel *sel, const char *help);
+
+/* The index of the device @sel names: 0, or -1 after printing why. */
+int dev_sel_index(struct genl_ctx *ctx, const struct dev_sel *sel,
+		  uint32_t *index);
 
 int do_dev(int argc, char **argv);
 

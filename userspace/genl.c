@@ -37,6 +37,7 @@ struct req_state {
 	bool done;		/* ACK, error or DONE seen, or handler stopped */
 	bool stopped;		/* the reply handler failed (and said why) */
 	bool interrupted;	/* a dump message had NLM_F_DUMP_INTR */
+	uint8_t cmd;		/* the request's command */
 	int error;		/* negative errno from the kernel, or 0 */
 	char msg[256];		/* NLMSGERR_ATTR_MSG */
 	bool has_miss_type;
@@ -73,7 +74,30 @@ static const char *const dev_attr_names[AINIC_A_DEV_MAX + 1] = {
 	[AINIC_A_DEV_ADMIN_TIMEOUTS]	= "admin-timeouts",
 	[AINIC_A_DEV_ADMIN_STALE]	= "admin-stale",
 	[AINIC_A_DEV_EVENTS]		= "events",
+	[AINIC_A_DEV_XPORT]		= "xport",
 };
+
+/* Names of the "conn" attribute set, as in uapi/ainic.yaml */
+static const char *const conn_attr_names[AINIC_A_CONN_MAX + 1] = {
+	[AINIC_A_CONN_INDEX]		= "index",
+	[AINIC_A_CONN_IFINDEX]		= "ifindex",
+	[AINIC_A_CONN_ID]		= "id",
+	[AINIC_A_CONN_PEER_MAC]		= "peer-mac",
+	[AINIC_A_CONN_STATE]		= "state",
+};
+
+/* The name of top-level attribute @type of command @cmd's set, or NULL */
+static const char *attr_name(uint8_t cmd, uint32_t type)
+{
+	switch (cmd) {
+	case AINIC_CMD_CONN_GET:
+	case AINIC_CMD_CONN_ADD:
+	case AINIC_CMD_CONN_DEL:
+		return type <= AINIC_A_CONN_MAX ? conn_attr_names[type] : NULL;
+	default:
+		return type <= AINIC_A_DEV_MAX ? dev_attr_names[type] : NULL;
+	}
+}
 
 /*
  * Parse the extack TLVs of @nlh (an NLMSG_ERROR or NLMSG_DONE message)
@@ -110,10 +134,11 @@ static void report(const struct req_state *st, const char *level)
 	size_t len = strlen(st->msg);
 
 	if (st->has_miss_type) {
-		if (!st->has_miss_nest && st->miss_type <= AINIC_A_DEV_MAX &&
-		    dev_attr_names[st->miss_type])
+		const char *name = attr_name(st->cmd, st->miss_type);
+
+		if (!st->has_miss_nest && name)
 			snprintf(miss, sizeof(miss), "missing attribute %s",
-				 dev_attr_names[st->miss_type]);
+				 name);
 		else
 			snprintf(miss, sizeof(miss),
 				 "missing attribute type %u%s", st->miss_type,
@@ -366,6 +391,7 @@ int genl_request(struct genl_ctx *ctx, uint8_t cmd, bool dump,
 	for (attempt = 0; attempt <= DUMP_RETRIES; attempt++) {
 		memset(&st, 0, sizeof(st));
 		st.ctx = ctx;
+		st.cmd = cmd;
 		st.reply = reply;
 		st.reply_arg = reply_arg;
 
@@ -384,7 +410,8 @@ int genl_request(struct genl_ctx *ctx, uint8_t cmd, bool dump,
 			return 0;
 	}
 
-	fprintf(stderr, "Error: the device list kept changing during the dump, try again.\n");
+	fprintf(stderr, "Error: the %s kept changing during the dump, try again.\n",
+		cmd == AINIC_CMD_CONN_GET ? "connection table" : "device list");
 	return -1;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nicctl: the "monitor" object. Listens on the ainic "monitor" multicast
- * group with a socket of its own (notifications carry no sequence number
+ * nicctl: the "monitor" object. Listens on the ainic "monitor" (device
+ * changes) and "conn" (connection state changes) multicast groups with a
+ * socket of its own (notifications carry no sequence number
  * of ours, so its sequence check is off) and prints one line, or one JSON
  * object per line, for every notification, until SIGINT or SIGTERM.
  */
@@ -18,6 +19,7 @@
 
 #include <linux/ainic.h>
 
+#include "conn.h"
 #include "dev.h"
 #include "genl.h"
 #include "nicctl.h"
@@ -36,6 +38,7 @@ static int ntf_handler(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	const int *family = arg;
 	struct genlmsghdr *ghdr;
+	struct conn_info conn;
 	struct dev_info dev;
 
 	if (nlh->nlmsg_type != *family || !genlmsg_valid_hdr(nlh, 0))
@@ -47,6 +50,10 @@ static int ntf_handler(struct nl_msg *msg, void *arg)
 		/* a malformed one was reported by dev_parse(); go on */
 		if (dev_parse(nlh, &dev) == 0)
 			dev_print_ntf(&dev);
+		break;
+	case AINIC_CMD_CONN_CHANGE_NTF:
+		if (conn_parse(nlh, &conn) == 0)
+			conn_print_ntf(&conn);
 		break;
 	default:
 		break;	/* a notification newer than this nicctl */
@@ -69,7 +76,7 @@ int do_monitor(int argc, char **argv)
 	struct genl_ctx ctx;
 	struct pollfd pfd;
 	int ret = 1;
-	int grp;
+	int grp, conn_grp;
 	int err;
 
 	if (argc > 0) {
@@ -89,6 +96,9 @@ int do_monitor(int argc, char **argv)
 	grp = genl_resolve_group(&ctx, AINIC_MCGRP_MONITOR);
 	if (grp < 0)
 		goto out;
+	conn_grp = genl_resolve_group(&ctx, AINIC_MCGRP_CONN);
+	if (conn_grp < 0)
+		goto out;
 
 	sk = nl_socket_alloc();
 	if (!sk) {
@@ -103,10 +113,10 @@ int do_monitor(int argc, char **argv)
 		goto out;
 	}
 	nl_socket_enable_msg_peek(sk);
-	err = nl_socket_add_membership(sk, grp);
+	err = nl_socket_add_memberships(sk, grp, conn_grp, 0);
 	if (err < 0) {
-		fprintf(stderr, "Error: cannot join the \"%s\" group: %s.\n",
-			AINIC_MCGRP_MONITOR, nl_geterror(err));
+		fprintf(stderr, "Error: cannot join the \"%s\" and \"%s\" groups: %s.\n",
+			AINIC_MCGRP_MONITOR, AINIC_MCGRP_CONN, nl_geterror(err));
 		goto out;
 	}
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, ntf_handler,

@@ -18,6 +18,7 @@
 
 #include <linux/ainic.h>
 
+#include "conn.h"
 #include "dev.h"
 #include "nicctl.h"
 
@@ -27,12 +28,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: nicctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-		"where  OBJECT := { dev | monitor }\n"
+		"where  OBJECT := { dev | conn | monitor }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -V[ersion] |\n"
 		"                    -h[elp] }\n"
 		"\n"
 		"       nicctl dev [ show | list ] [ DEV ]\n"
 		"       nicctl dev selftest DEV\n"
+		"       nicctl dev set DEV xport { reliable | raw }\n"
+		"       nicctl conn [ show | list ] [ dev DEV ] [ peer MAC ] [ id ID ]\n"
+		"       nicctl conn add dev DEV peer MAC\n"
+		"       nicctl conn del dev DEV id ID\n"
 		"       nicctl monitor\n"
 		"where  DEV := { INDEX | PCI-ADDRESS | IFNAME }\n");
 }
@@ -111,6 +116,7 @@ static int finish(int ret)
 
 static const struct cmd objects[] = {
 	{ "dev", do_dev },
+	{ "conn", do_conn },
 	{ "monitor", do_monitor },
 	{ "help", do_help },
 	{ NULL, NULL },

@@ -243,6 +243,17 @@ void print_u64(enum output_type type, const char *key, const char *fmt,
 	}
 }
 
+void print_bool(enum output_type type, const char *key, const char *fmt,
+		bool value)
+{
+	if (pr.json) {
+		if (type & PRINT_JSON)
+			json_add(key, json_boolean(value));
+	} else if ((type & PRINT_FP) && value) {
+		fputs(fmt, stdout);
+	}
+}
+
 void print_text(const char *text)
 {
 	if (!pr.json)

@@ -42,6 +42,9 @@ void print_uint(enum output_type type, const char *key, const char *fmt,
 		unsigned int value);
 void print_u64(enum output_type type, const char *key, const char *fmt,
 	       uint64_t value);
+/* JSON: true or false; text: fmt (no conversion) when @value is true */
+void print_bool(enum output_type type, const char *key, const char *fmt,
+		bool value);
 /* Text only: literal text (e.g. a line break and indentation). */
 void print_text(const char *text);
 

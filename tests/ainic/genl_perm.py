@@ -13,7 +13,7 @@ import sys
 import yaml
 
 from ainic_lib import (ksft_run, ksft_exit, ksft_eq, ksft_ne, ksft_true,
-                       ksft_in, need_bound, SPEC, ainic_family, nicctl)
+                       ksft_in, need_bound, SPEC, ainic_family, nicctl, KsftFailEx)
 
 NOBODY = 65534
 
@@ -65,22 +65,46 @@ def every_admin_op_is_eperm() -> None:
                         f"{op['name']} {kind} as nobody")
 
 
+def _request(op, values):
+    """The do request of OP with a real value for each attribute it takes;
+    a spec attribute without one here fails the test, so new ops get one."""
+    vals = {}
+    for attr in op["do"].get("request", {}).get("attributes", []):
+        if attr not in values:
+            raise KsftFailEx(f"{op['name']}: no value for request attribute {attr}")
+        vals[attr] = values[attr]
+    return vals
+
+
 def read_ops_work_unprivileged() -> None:
     idx = _index()
-    for op in _ops():
-        if "admin-perm" in op.get("flags", []) or "notify" in op or "event" in op:
-            continue
-        if "dump" in op:
-            ksft_eq(_as_nobody(op["name"], "dump", {}), 0, f"{op['name']} dump")
-        if "do" in op:
-            ksft_eq(_as_nobody(op["name"], "do", {"index": idx}), 0, f"{op['name']} do")
+    ynl = ainic_family()
+    # A connection for conn-get to find (made as root, a MAC no NIC has)
+    conn = ynl.do("conn-add", {"index": idx, "peer-mac": bytes.fromhex("02a1c0000301")})
+    try:
+        values = {"index": idx, "id": conn["id"]}
+        for op in _ops():
+            if "admin-perm" in op.get("flags", []) or "notify" in op or "event" in op:
+                continue
+            if "dump" in op:
+                ksft_eq(_as_nobody(op["name"], "dump", {}), 0, f"{op['name']} dump")
+            if "do" in op:
+                ksft_eq(_as_nobody(op["name"], "do", _request(op, values)), 0,
+                        f"{op['name']} do")
+    finally:
+        ynl.do("conn-del", {"index": idx, "id": conn["id"]})
 
 
 def nicctl_unprivileged() -> None:
     idx = str(_index())
-    res = nicctl("dev", "selftest", idx, check=False, user=NOBODY)
-    ksft_ne(res.returncode, 0, "nicctl dev selftest as nobody fails")
-    ksft_true(res.stderr.startswith("Error: "), f"'Error: ...': {res.stderr!r}")
+    for args in (["dev", "selftest", idx], ["dev", "set", idx, "xport", "raw"],
+                 ["conn", "add", "dev", idx, "peer", "02:a1:c0:00:03:02"],
+                 ["conn", "del", "dev", idx, "id", "1"]):
+        res = nicctl(*args, check=False, user=NOBODY)
+        ksft_ne(res.returncode, 0, f"nicctl {' '.join(args)} as nobody fails")
+        ksft_true(res.stderr.startswith("Error: "), f"'Error: ...': {res.stderr!r}")
+    res = nicctl("conn", "show", check=False, user=NOBODY)
+    ksft_eq(res.returncode, 0, f"nicctl conn show as nobody works: {res.stderr}")
     res = nicctl("dev", "show", idx, check=False, user=NOBODY)
     ksft_eq(res.returncode, 0, f"nicctl dev show as nobody works: {res.stderr}")
 

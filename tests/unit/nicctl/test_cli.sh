@@ -91,7 +91,9 @@ fi
 # ---- help and usage: never touch netlink, exit 0 ----------------------
 
 expect "help prints usage on stdout, exit 0" 0 "Usage: nicctl [ OPTIONS ] OBJECT { COMMAND | help }" "" -- help
-expect "usage lists the objects" 0 "OBJECT := { dev | monitor }" "" -- help
+expect "usage lists the objects" 0 "OBJECT := { dev | conn | monitor }" "" -- help
+expect "usage lists conn add" 0 "nicctl conn add dev DEV peer MAC" "" -- help
+expect "usage lists dev set" 0 "nicctl dev set DEV xport { reliable | raw }" "" -- help
 expect "-h prints usage, exit 0" 0 "Usage: nicctl" "" -- -h
 expect "--help prints usage, exit 0" 0 "Usage: nicctl" "" -- --help
 expect "-help (single-dash long form) prints usage" 0 "Usage: nicctl" "" -- -help
@@ -104,6 +106,10 @@ expect "dev help names the DEV forms" 0 "DEV := { INDEX | PCI-ADDRESS | IFNAME }
 expect "d he: prefixes of dev help" 0 "Usage: nicctl dev" "" -- d he
 expect "monitor help prints the monitor usage" 0 "Usage: nicctl monitor" "" -- monitor help
 expect "mon h: prefixes of monitor help" 0 "Usage: nicctl monitor" "" -- mon h
+expect "conn help prints the conn usage" 0 "nicctl conn del dev DEV id ID" "" -- conn help
+expect "conn help names the MAC form" 0 "MAC := xx:xx:xx:xx:xx:xx" "" -- conn help
+expect "c h: prefixes of conn help" 0 "Usage: nicctl conn" "" -- c h
+expect "dev help lists dev set" 0 "nicctl dev set DEV xport" "" -- dev help
 expect "options before help are fine" 0 "Usage: nicctl dev" "" -- -j -s dev help
 
 # ---- usage errors: "Error: ...", a hint, exit 1, nothing on stdout -----
@@ -112,7 +118,8 @@ expect "unknown object" 1 "" 'Error: object "foo" is unknown, try "nicctl help".
 expect_error_line "unknown object: one Error line"
 expect "unknown dev command" 1 "" 'Error: command "frob" is unknown, try "nicctl dev help".' -- dev frob
 expect_error_line "unknown command: one Error line"
-expect "ambiguous prefix is refused" 1 "" 'Error: command "s" is ambiguous (show, selftest)' -- dev s
+expect "ambiguous prefix is refused" 1 "" 'Error: command "s" is ambiguous (show, selftest, set)' -- dev s
+expect "se is ambiguous too (selftest, set)" 1 "" 'Error: command "se" is ambiguous (selftest, set)' -- dev se
 expect "an empty keyword matches nothing" 1 "" 'Error: object "" is unknown' -- ""
 expect "a keyword longer than any object" 1 "" 'Error: object "devices" is unknown' -- devices
 expect "unknown short option" 1 "" 'Error: option "-x" is unknown, try "nicctl help".' -- -x dev show
@@ -127,13 +134,43 @@ expect "index 0 is refused" 1 "" 'Error: device indices start at 1' -- dev show 
 expect "index beyond u32 is refused" 1 "" 'is out of range' -- dev show 4294967296
 expect "empty DEV is refused" 1 "" 'Error: empty device name' -- dev show ""
 expect "monitor takes no arguments" 1 "" 'Error: unexpected argument "x", try "nicctl monitor help".' -- monitor x
+expect "unknown conn command" 1 "" 'Error: command "frob" is unknown, try "nicctl conn help".' -- conn frob
+expect "conn show: id without dev" 1 "" 'Error: id needs a device (dev DEV)' -- conn show id 3
+expect_error_line "conn show id without dev: one Error line"
+expect "conn show: dev without a value" 1 "" 'Error: dev needs a device (DEV), try "nicctl conn help".' -- conn show dev
+expect "conn show: dev index 0" 1 "" 'Error: device indices start at 1, try "nicctl conn help".' -- conn show dev 0
+expect "conn show: dev given twice" 1 "" 'Error: dev given twice' -- conn show dev 1 dev 2
+expect "conn show: a bad MAC" 1 "" 'Error: peer "zz" is not a MAC address (xx:xx:xx:xx:xx:xx)' -- conn show peer zz
+expect "conn show: a MAC of 5 octets" 1 "" 'is not a MAC address' -- conn show peer 02:00:00:00:01
+expect "conn show: a MAC of 7 octets" 1 "" 'is not a MAC address' -- conn show peer 02:00:00:00:00:01:02
+expect "conn show: a MAC with a sign" 1 "" 'is not a MAC address' -- conn show peer 02:00:00:00:00:-1
+expect "conn show: id 0" 1 "" 'Error: connection ids start at 1' -- conn show dev 1 id 0
+expect "conn show: id beyond u32" 1 "" 'Error: connection id "4294967296" is out of range' -- conn show dev 1 id 4294967296
+expect "conn show: id not a number" 1 "" 'Error: connection id "x1" is not a number' -- conn show dev 1 id x1
+expect "conn show: an unknown keyword" 1 "" 'Error: unexpected argument "frob", try "nicctl conn help".' -- conn show frob 1
+expect "conn show: an option after the object" 1 "" 'must come before the object' -- conn show -j
+expect "conn add without peer" 1 "" 'Error: "conn add" needs dev DEV and peer MAC' -- conn add dev 1
+expect "conn add without dev" 1 "" 'Error: "conn add" needs dev DEV and peer MAC' -- conn add peer 02:00:00:00:00:01
+expect "conn add takes no id" 1 "" 'Error: "conn add" takes no id' -- conn add dev 1 peer 02:00:00:00:00:01 id 2
+expect "conn add with a bad MAC" 1 "" 'is not a MAC address' -- conn add dev 1 peer 02:00:00:00:00:0g
+expect "conn del without id" 1 "" 'Error: "conn del" needs dev DEV and id ID' -- conn del dev 1
+expect "conn del takes no peer" 1 "" 'Error: "conn del" takes no peer' -- conn del dev 1 id 2 peer 02:00:00:00:00:01
+expect "conn del: id given twice" 1 "" 'Error: id given twice' -- conn del dev 1 id 2 id 3
+expect "dev set without DEV" 1 "" 'Error: "dev set" needs a device (DEV), try "nicctl dev help".' -- dev set
+expect "dev set without a setting" 1 "" 'Error: "dev set" needs a setting (xport)' -- dev set 1
+expect "dev set: xport without a value" 1 "" 'Error: xport needs a value (reliable or raw)' -- dev set 1 xport
+expect "dev set: a bad policy" 1 "" 'Error: xport "fast" is neither reliable nor raw' -- dev set 1 xport fast
+expect "dev set: xport given twice" 1 "" 'Error: xport given twice' -- dev set 1 xport raw xport raw
+expect "dev set: an unknown setting" 1 "" 'Error: unknown setting "mtu"' -- dev set 1 mtu 1500
+expect "dev set: index 0" 1 "" 'Error: device indices start at 1' -- dev set 0 xport raw
+expect "-j conn usage error: stdout stays empty" 1 "" "Error: " -- -j conn show peer 1
 expect "-j usage error: stdout stays empty" 1 "" "Error: " -- -j foo
 expect "-p usage error: stdout stays empty" 1 "" "Error: " -- -p dev selftest
 
 # ---- the family lookup: ainic.ko is not loaded on the host -------------
 
 if [ -d /sys/module/ainic ]; then
-	for t in "dev show" "d sh" "-j dev show" "monitor"; do
+	for t in "dev show" "d sh" "-j dev show" "monitor" "conn show" "conn add" "conn del" "dev set"; do
 		skip "$t: family not found" "ainic.ko is loaded here"
 	done
 else
@@ -157,6 +194,14 @@ else
 	expect "--json --statistics long options accepted" 1 "" "$FAMILY_ERR" -- --json --statistics dev show
 	expect "-json -stat single-dash long forms accepted" 1 "" "$FAMILY_ERR" -- -json -stat dev show
 	expect "-js combined short options accepted" 1 "" "$FAMILY_ERR" -- -js dev show
+	expect "conn alone is conn show" 1 "" "$FAMILY_ERR" -- conn
+	expect "conn show: family not found" 1 "" "$FAMILY_ERR" -- conn show
+	expect "conn show dev peer id" 1 "" "$FAMILY_ERR" -- conn show dev eth0 peer 02:00:00:00:00:01 id 1
+	expect "-s -j conn list" 1 "" "$FAMILY_ERR" -- -s -j conn list
+	expect "conn add: family not found" 1 "" "$FAMILY_ERR" -- conn add dev 1 peer 02:00:00:00:00:01
+	expect "conn del: family not found" 1 "" "$FAMILY_ERR" -- conn del id 1 dev 1
+	expect "dev set xport reliable: family not found" 1 "" "$FAMILY_ERR" -- dev set 1 xport reliable
+	expect "dev set xport raw, prefix x" 1 "" "$FAMILY_ERR" -- dev set eth0 x raw
 fi
 
 # ---- output errors ------------------------------------------------------
@@ -177,7 +222,8 @@ fi
 # ---- no leaks on the error paths ------------------------------------------
 
 if command -v valgrind >/dev/null 2>&1; then
-	for args in "dev show" "-j dev show 1" "monitor" "dev selftest" "foo" "help"; do
+	for args in "dev show" "-j dev show 1" "monitor" "dev selftest" "foo" "help" \
+		"conn show peer 02:00:00:00:00:01" "conn add dev 1" "dev set 1 xport raw"; do
 		# shellcheck disable=SC2086
 		valgrind --leak-check=full --errors-for-leak-kinds=all \
 			--error-exitcode=99 "$NICCTL" $args >"$tmp/out" 2>"$tmp/err"

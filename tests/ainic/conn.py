@@ -333,7 +333,8 @@ def dump_racing_with_changes_is_consistent() -> None:
         churn = subprocess.Popen(
             ["bash", "-c", f"while :; do nicctl conn add dev {NETIF} peer {CHURN_MAC} "
              f"| awk '{{print $4}}' | xargs -r -I{{}} nicctl conn del dev {NETIF} id {{}}; done"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
         try:
             time.sleep(1)
             for _ in range(5):
@@ -348,7 +349,8 @@ def dump_racing_with_changes_is_consistent() -> None:
                 ksft_eq(len(set(peers)), len(peers), "no peer twice")
                 ksft_eq(set(peers) - {CHURN_MAC}, base, "every stable connection listed")
         finally:
-            churn.kill()
+            # The whole group: a nicctl of the loop would race the clean-up
+            os.killpg(churn.pid, signal.SIGKILL)
             churn.wait()
     finally:
         for cid in made:

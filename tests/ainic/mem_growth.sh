@@ -61,13 +61,15 @@ rx_lost() {
 		jq -r '.[0].stats64.rx | .dropped + .missed + .errors'
 }
 SLACK_PKTS=20	# background IPv6 ND/MLD during a run
-# The reliable transport (spec §10) sends some DATA frames again (RNR when
-# the remote's host falls behind, a timeout on a slow guest): the device's
-# own count of them widens what the fabric may carry, nothing else. With
-# the transport off the counters are absent or still, and nothing changes.
+# The reliable transport (spec §10) sends frames of its own: DATA again
+# (RNR when the remote's host falls behind, a timeout on a slow guest) and
+# ACKs for what it receives (the remote's ICMP errors). The device's own
+# count of them widens what the fabric may carry, nothing else. With the
+# transport off the counters are absent or still, and nothing changes.
 retx() {
 	ethtool -S "$NETIF" 2>/dev/null |
-		awk '/^ *xport_retx_(fast|timeout):/ { n += $2 } END { print n + 0 }'
+		awk '/^ *xport_(retx_fast|retx_timeout|acks_sent|nacks_sent):/ { n += $2 }
+		     END { print n + 0 }'
 }
 
 ping -q -c 1 -W 5 "$REMOTE_V4" >/dev/null
@@ -87,7 +89,7 @@ for ((q = 0; q < queues; q++)); do
 	wire=$(( $(fab "$lport" rx) - w0 ))
 	given=$(( $(fab "$rport" tx) - g0 )) dropped=$(( $(fab "$rport" drops) - d0 ))
 	again=$(( $(retx) - r0 ))
-	ktap_print_msg "queue $q: pktgen sent $sent; fabric took $wire, gave the remote $given, dropped $dropped; remote received $rx, lost $lost; the NIC sent $again again"
+	ktap_print_msg "queue $q: pktgen sent $sent; fabric took $wire, gave the remote $given, dropped $dropped; remote received $rx, lost $lost; the NIC's transport sent $again frames of its own"
 	# Every packet is accounted for: the NIC put each on the wire (some
 	# twice, by its own count), the switch delivered or dropped (and
 	# counted) each, and the remote NIC received or counted each it was

@@ -21,6 +21,13 @@ KERNEL_DIR=$AINIC_CACHE/kernel
 GUEST_KERNEL_DIR=${AINIC_KERNEL_DIR:-$KERNEL_DIR}
 AINIC_MODULE=${AINIC_MODULE:-$AINIC_ROOT/driver/ainic.ko}
 LINUX_SRC=$AINIC_CACHE/linux-source-6.12
+# What makes scripts/vm-run fail a run when a guest kernel logs it (an
+# extended regular expression over the kernel log and console).
+KERNEL_SPLAT_ERE='(Oops|BUG:|WARNING:|kernel BUG at|general protection fault|KASAN:|UBSAN:|'
+KERNEL_SPLAT_ERE+='possible circular locking|possible recursive locking|inconsistent lock state|'
+KERNEL_SPLAT_ERE+='sleeping function called from invalid context|Kernel panic|stack-protector|'
+KERNEL_SPLAT_ERE+='refcount_t:|list_add corruption|list_del corruption|INFO: possible|'
+KERNEL_SPLAT_ERE+='kmemleak: unreferenced object.* ainic)'
 
 log() { printf '[ainic] %s\n' "$*" >&2; }
 die() { printf '[ainic] error: %s\n' "$*" >&2; exit 1; }

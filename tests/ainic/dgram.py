@@ -75,6 +75,7 @@ def sink(port):
     ls.listen(1)
     print("ready", flush=True, file=sys.stderr)
     conn, _ = ls.accept()
+    print("connected", flush=True, file=sys.stderr)
     h, n = hashlib.sha256(), 0
     while True:
         data = conn.recv(1 << 20)

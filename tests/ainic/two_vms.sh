@@ -4,7 +4,9 @@
 # Traffic between two VMs through the fabric: run in both VMs of
 # scripts/vm-run --vms 2 --addr. VM 0 serves, VM 1 pings it (IPv4 and
 # IPv6) and runs iperf3 TCP and UDP against it; VM 0 reports whether the
-# client's traffic reached it.
+# client's traffic reached it. TWO_VMS_UDP_RATE is the UDP test's offered
+# load (iperf3 -b; the debug lane's is lower: a one-vCPU KASAN guest cannot
+# drain its socket at 20 Mbit/s, and what a socket drops is not the NIC's).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -14,19 +16,22 @@ if [ "${AINIC_VMS:-1}" -lt 2 ] || [ -z "${NETIF:-}" ]; then
 	exit "$KSFT_SKIP"
 fi
 server_v4=192.0.2.1 server_v6=2001:db8::1
+udp_rate=${TWO_VMS_UDP_RATE:-20M}
 # Room for the 2 MiB UDP socket buffers below, on both ends
 sysctl -qw net.core.rmem_max=4194304 net.core.wmem_max=4194304
 
 if [ "$AINIC_VM" = 0 ]; then
 	ktap_set_plan 2
 	rx0=$(cat "/sys/class/net/$NETIF/statistics/rx_bytes")
+	sock0=$(nstat -az -j UdpRcvbufErrors | jq '.kernel.UdpRcvbufErrors')
 	# Two one-off servers in turn: TCP, then UDP; give up after 5 min.
 	timeout 300 iperf3 -s -1 -B "$server_v4" >/dev/null 2>&1
 	ktap_expect "served the TCP test" $?
 	timeout 300 iperf3 -s -1 -B "$server_v4" >/dev/null 2>&1
 	rc=$?
 	rx1=$(cat "/sys/class/net/$NETIF/statistics/rx_bytes")
-	ktap_print_msg "received $((rx1 - rx0)) bytes"
+	sock1=$(nstat -az -j UdpRcvbufErrors | jq '.kernel.UdpRcvbufErrors')
+	ktap_print_msg "received $((rx1 - rx0)) bytes; the UDP socket dropped $((sock1 - sock0)) datagrams for want of buffer"
 	[ $rc -eq 0 ] && [ $((rx1 - rx0)) -gt 1000000 ]
 	ktap_expect "served the UDP test, and the traffic arrived" $?
 	ktap_finished
@@ -49,12 +54,12 @@ ktap_print_msg "TCP: $(awk -v b="$bps" 'BEGIN { printf "%.3f Gbit/s", b / 1e9 }'
 awk -v b="$bps" 'BEGIN { exit !(b > 1e6) }'
 ktap_expect "iperf3 TCP to the other VM" $?
 for ((t = 0; t < 100; t++)); do
-	out=$(iperf3 -c "$server_v4" -u -b 20M -l 1400 -w 2M -t 4 -J 2>/dev/null) && break
+	out=$(iperf3 -c "$server_v4" -u -b "$udp_rate" -l 1400 -w 2M -t 4 -J 2>/dev/null) && break
 	sleep 0.2
 done
 lost=$(echo "$out" | jq '.end.sum.lost_packets // -1')
 total=$(echo "$out" | jq '.end.sum.packets // 0')
 ktap_print_msg "UDP: $lost of $total datagrams lost"
-[ "$total" -gt 1000 ] && [ "$lost" -ge 0 ] && [ $((lost * 100)) -le "$total" ]
+[ "$total" -gt 500 ] && [ "$lost" -ge 0 ] && [ $((lost * 100)) -le "$total" ]
 ktap_expect "iperf3 UDP to the other VM, at most 1% lost" $?
 ktap_finished

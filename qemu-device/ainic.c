@@ -212,6 +212,9 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
     case AINIC_TRACE_XPORT_TX:
         trace_ainic_xport_tx(a, b, c);
         break;
+    case AINIC_TRACE_XPORT_TIMER_RECOVERED:
+        trace_ainic_xport_timer_recovered(a, b / 1000);
+        break;
     }
 }
 
@@ -575,7 +578,7 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
     qemu_format_nic_info_str(qemu_get_queue(s->nic), s->conf.macaddr.a);
     ainic_update_link(s);
     if (s->fault_pending) {
-        char err[128];
+        char err[AINIC_FAULT_ERR_MAX];
 
         /* Checked when it was set; the core cannot refuse it now */
         if (ainic_core_fault_inject(&s->core, s->fault_pending, err,
@@ -647,7 +650,7 @@ static void ainic_set_fault(Object *obj, const char *value, Error **errp)
     AinicState *s = AINIC(obj);
     MemReentrancyGuard *guard = &DEVICE(s)->mem_reentrancy_guard;
     AinicFaultSpec spec;
-    char err[128];
+    char err[AINIC_FAULT_ERR_MAX];
     bool engaged;
     int ret;
 

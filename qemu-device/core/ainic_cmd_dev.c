@@ -184,6 +184,7 @@ uint8_t ainic_op_stats_get(AinicCore *core, const uint8_t *cmd,
     PUT_STAT(xport_conns_refused);
     PUT_STAT(xport_error_drops);
     PUT_STAT(xport_malformed);
+    PUT_STAT(xport_timer_recovered);
 #undef PUT_STAT
 
     if (!range_ok(addr, sizeof(st)) ||

@@ -21,6 +21,8 @@ static const char *const fault_names[AINIC_FAULT_NR] = {
     [AINIC_FAULT_ADMIN_STATUS] = "admin-status",
     [AINIC_FAULT_FATAL] = "fatal",
     [AINIC_FAULT_IRQ_STORM] = "irq-storm",
+    [AINIC_FAULT_XPORT_ACK_DROP] = "xport-ack-drop",
+    [AINIC_FAULT_XPORT_TIMER_STUCK] = "xport-timer-stuck",
 };
 
 const char *ainic_fault_name(AinicFaultKind kind)
@@ -41,6 +43,29 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+static void append_err(char *err, size_t errlen, const char *text)
+{
+    size_t used;
+
+    if (err && errlen) {
+        used = strlen(err);
+        snprintf(err + used, errlen - used, "%s", text);
+    }
+}
+
+/* "unknown kind (off, KIND, ...)": the list from the table, never stale */
+static void set_err_kinds(char *err, size_t errlen)
+{
+    unsigned k;
+
+    set_err(err, errlen, "unknown kind (off");
+    for (k = 0; k < AINIC_FAULT_NR; k++) {
+        append_err(err, errlen, ", ");
+        append_err(err, errlen, fault_names[k]);
+    }
+    append_err(err, errlen, ")");
 }
 
 static bool field_is(const char *p, size_t n, const char *word)
@@ -88,6 +113,20 @@ static int parse_arg(AinicFaultKind kind, const char *p, size_t n,
             return -1;
         }
         return 0;
+    case AINIC_FAULT_XPORT_ACK_DROP:
+        if (!parse_u32(p, n, AINIC_FAULT_ACK_DROP_MAX_N, arg) || *arg == 0) {
+            set_err(err, errlen, "xport-ack-drop ARG is N of 'one in N', "
+                    "1 to %u", AINIC_FAULT_ACK_DROP_MAX_N);
+            return -1;
+        }
+        return 0;
+    case AINIC_FAULT_XPORT_TIMER_STUCK:
+        if (!parse_u32(p, n, AINIC_FAULT_STUCK_MAX_MS, arg) || *arg == 0) {
+            set_err(err, errlen, "xport-timer-stuck ARG is a duration in "
+                    "ms, 1 to %u", AINIC_FAULT_STUCK_MAX_MS);
+            return -1;
+        }
+        return 0;
     case AINIC_FAULT_RX_CORRUPT:
         if (field_is(p, n, "len")) {
             *arg = AINIC_FAULT_CORRUPT_LEN;
@@ -123,6 +162,10 @@ static uint32_t default_arg(AinicFaultKind kind)
         return AINIC_FAULT_LATE_DEFAULT_MS;
     case AINIC_FAULT_IRQ_STORM:
         return AINIC_FAULT_STORM_DEFAULT_US;
+    case AINIC_FAULT_XPORT_ACK_DROP:
+        return 1;               /* every one */
+    case AINIC_FAULT_XPORT_TIMER_STUCK:
+        return AINIC_FAULT_STUCK_DEFAULT_MS;
     default:
         return 0;   /* CORRUPT_LEN, NO_EXEC */
     }
@@ -175,9 +218,7 @@ int ainic_fault_parse(const char *str, AinicFaultSpec *spec, char *err,
         }
     }
     if (k == AINIC_FAULT_NR) {
-        set_err(err, errlen, "unknown kind (off, rx-short, rx-corrupt, "
-                "tx-wrong-desc, admin-drop, admin-late, admin-status, "
-                "fatal, irq-storm)");
+        set_err_kinds(err, errlen);
         return -1;
     }
     s.kind = (AinicFaultKind)k;
@@ -208,6 +249,7 @@ void ainic_fault_arm(AinicFaults *f, const AinicFaultSpec *spec)
     if (spec->kind < AINIC_FAULT_NR) {
         f->left[spec->kind] = spec->count;
         f->arg[spec->kind] = spec->arg;
+        f->passed[spec->kind] = 0;
     }
 }
 
@@ -221,12 +263,26 @@ bool ainic_fault_take(AinicFaults *f, AinicFaultKind kind)
     return true;
 }
 
+bool ainic_fault_take_nth(AinicFaults *f, AinicFaultKind kind)
+{
+    if (kind >= AINIC_FAULT_NR || !f->left[kind]) {
+        return false;
+    }
+    if (++f->passed[kind] < f->arg[kind]) {
+        return false;
+    }
+    f->passed[kind] = 0;
+    return ainic_fault_take(f, kind);
+}
+
 static const char *arg_text(AinicFaultKind kind, uint32_t arg, char *buf,
                             size_t len)
 {
     switch (kind) {
     case AINIC_FAULT_ADMIN_LATE:
     case AINIC_FAULT_IRQ_STORM:
+    case AINIC_FAULT_XPORT_ACK_DROP:
+    case AINIC_FAULT_XPORT_TIMER_STUCK:
         snprintf(buf, len, ":%u", (unsigned)arg);
         return buf;
     case AINIC_FAULT_RX_CORRUPT:

@@ -26,6 +26,8 @@ typedef enum AinicFaultKind {
     AINIC_FAULT_ADMIN_STATUS,   /* admin completion with undefined status */
     AINIC_FAULT_FATAL,          /* FATAL now */
     AINIC_FAULT_IRQ_STORM,      /* COUNT rounds of spurious interrupts */
+    AINIC_FAULT_XPORT_ACK_DROP, /* ACK/NACK from the wire discarded */
+    AINIC_FAULT_XPORT_TIMER_STUCK, /* a connection's RTO stuck ARG ms */
     AINIC_FAULT_NR
 } AinicFaultKind;
 
@@ -41,12 +43,18 @@ typedef enum AinicFaultKind {
 #define AINIC_FAULT_LATE_MAX_MS     600000u
 #define AINIC_FAULT_STORM_DEFAULT_US 10u
 #define AINIC_FAULT_STORM_MAX_US    1000000u
+/* ARG of xport-ack-drop: one in N ACKs (1: every one) */
+#define AINIC_FAULT_ACK_DROP_MAX_N  1000u
+#define AINIC_FAULT_STUCK_DEFAULT_MS 2000u
+#define AINIC_FAULT_STUCK_MAX_MS    600000u
 /* The length rx-short reports in a frame's first RX CQE (< ETH_HLEN) */
 #define AINIC_FAULT_RUNT_LEN        6
 /* The admin status admin-status reports: no enum ainic_status value */
 #define AINIC_FAULT_BAD_STATUS      0xfe
 /* Longest spec the parser reads */
 #define AINIC_FAULT_SPEC_MAX        64
+/* Room for any reason the parser gives (err of ainic_fault_parse) */
+#define AINIC_FAULT_ERR_MAX         256
 
 /* One parsed x-fault value */
 typedef struct AinicFaultSpec {
@@ -60,6 +68,7 @@ typedef struct AinicFaultSpec {
 typedef struct AinicFaults {
     uint32_t left[AINIC_FAULT_NR];      /* events still to hit */
     uint32_t arg[AINIC_FAULT_NR];
+    uint32_t passed[AINIC_FAULT_NR];    /* let through since the last hit */
     uint64_t fired;                     /* faults injected, every kind */
 } AinicFaults;
 
@@ -81,6 +90,12 @@ void ainic_fault_arm(AinicFaults *f, const AinicFaultSpec *spec);
  * fault of that kind takes it.
  */
 bool ainic_fault_take(AinicFaults *f, AinicFaultKind kind);
+
+/*
+ * The same for a kind whose ARG is "one in N": true for every N-th event
+ * while it is armed (the first N - 1 pass).
+ */
+bool ainic_fault_take_nth(AinicFaults *f, AinicFaultKind kind);
 
 /* "off", or the armed kinds as "KIND:LEFT[:ARG],..." (truncated to len) */
 void ainic_fault_describe(const AinicFaults *f, char *buf, size_t len);

@@ -298,7 +298,8 @@ AinicRxPlace ainic_rx_place(AinicCore *core, const uint8_t *inner,
 /*
  * A transport packet: the transport takes it (DATA to the receive side,
  * ACK and NACK to the send side); without the capability it is not an
- * ainic packet this device understands.
+ * ainic packet this device understands. x-fault xport-ack-drop loses
+ * ACKs and NACKs here, between the wire and the transport.
  */
 static void rx_transport(AinicCore *core, const AinicWirePkt *pkt,
                          size_t len)
@@ -309,6 +310,10 @@ static void rx_transport(AinicCore *core, const AinicWirePkt *pkt,
     }
     if (pkt->type == AINIC_PKT_DATA) {
         ainic_xport_rx_data(core, pkt);
+    } else if (ainic_fault_take_nth(&core->faults,
+                                    AINIC_FAULT_XPORT_ACK_DROP)) {
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_XPORT_ACK_DROP,
+              pkt->ack_psn, pkt->type, 0);
     } else {
         ainic_xport_rx_ack(core, pkt);
     }

@@ -54,10 +54,10 @@
 #define AINIC_RX_BACKLOG_BYTES  (1024 * 1024)
 
 /*
- * Timers the core creates: one per queue vector, admin-late, irq-storm
- * and the transport's
+ * Timers the core creates: one per queue vector, admin-late, irq-storm,
+ * the transport's and its retransmit watchdog
  */
-#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 3)
+#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 4)
 
 /* Events for the embedder's trace hook; arguments as documented */
 typedef enum AinicTraceEvent {
@@ -83,8 +83,9 @@ typedef enum AinicTraceEvent {
     AINIC_TRACE_FAULT,          /* a: AinicFaultKind, b: detail (kind's) */
     AINIC_TRACE_CONN_STATE,     /* a: conn, b: old state, c: new state */
     AINIC_TRACE_XPORT_TX,       /* a: conn, b: psn, c: 1 retransmission */
+    AINIC_TRACE_XPORT_TIMER_RECOVERED, /* a: conn, b: ns overdue */
 } AinicTraceEvent;
-#define AINIC_TRACE_NR          (AINIC_TRACE_XPORT_TX + 1)
+#define AINIC_TRACE_NR          (AINIC_TRACE_XPORT_TIMER_RECOVERED + 1)
 
 typedef enum AinicRxDropReason {
     AINIC_RX_DROP_NO_DATAPATH,  /* not enabled, link down, no data path */
@@ -149,6 +150,7 @@ typedef struct AinicStats {
     uint64_t xport_unknown_conn, xport_retry_exhausted;
     uint64_t xport_conns_created, xport_conns_reaped, xport_conns_refused;
     uint64_t xport_error_drops, xport_malformed;
+    uint64_t xport_timer_recovered;
 } AinicStats;
 
 /* Per queue pair counters (STATS_GET, struct ainic_qp_stats) */

@@ -1,9 +1,10 @@
 /*
  * ainic: the reliable transport's connections (§10.1, §10.2): the table
  * keyed by peer MAC with reaping of idle slots, incarnations, the state
- * machine and its events, control packets, and the one timer that serves
+ * machine and its events, control packets, the one timer that serves
  * every connection's deadlines (delayed ACK, RTO, RNR back-off,
- * hold-down).
+ * hold-down), and the retransmit watchdog that fires an RTO this timer
+ * missed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -255,11 +256,61 @@ static void xport_timer_cb(void *opaque)
     }
 }
 
+void ainic_xport_watchdog_start(AinicCore *core)
+{
+    AinicXport *x = &core->xport;
+
+    if (!x->watchdog_on) {
+        x->watchdog_on = true;
+        core->ops->timer_mod(core->opaque, x->watchdog,
+                             core->ops->now_ns(core->opaque) +
+                             AINIC_XPORT_WATCHDOG_NS);
+    }
+}
+
+/*
+ * The retransmit watchdog (§10.3), a scan on its own timer while any
+ * connection has packets outstanding: a retransmit deadline passed by
+ * more than the scan period never fired (a timer entry lost), so the
+ * timeout is handled now. Without it a lost entry would stall a
+ * connection whose tail was lost for good.
+ */
+static void xport_watchdog_cb(void *opaque)
+{
+    AinicCore *core = opaque;
+    AinicXport *x = &core->xport;
+    uint64_t now = core->ops->now_ns(core->opaque);
+    bool busy = false;
+    unsigned i;
+
+    x->watchdog_on = false;
+    for (i = 0; i < AINIC_MAX_CONNS; i++) {
+        AinicConn *c = &x->conn[i];
+
+        if (c->state == AINIC_CONN_FREE || c->state == AINIC_CONN_ERROR ||
+            !c->rto_at || c->snd_una == c->snd_nxt) {
+            continue;
+        }
+        if (now > c->rto_at && now - c->rto_at > AINIC_XPORT_WATCHDOG_NS) {
+            core->stats.xport_timer_recovered++;
+            trace(core, AINIC_TRACE_XPORT_TIMER_RECOVERED,
+                  ainic_conn_id(core, c), now - c->rto_at, 0, 0);
+            ainic_xport_tx_timeout(core, c, now);
+        }
+        busy |= c->rto_at != 0;     /* still timing (not failed) */
+    }
+    if (busy) {
+        ainic_xport_watchdog_start(core);
+    }
+}
+
 int ainic_xport_init(AinicCore *core)
 {
     core->xport.timer = core->ops->timer_new(core->opaque, xport_timer_cb,
                                              core);
-    return core->xport.timer ? 0 : -1;
+    core->xport.watchdog = core->ops->timer_new(core->opaque,
+                                                xport_watchdog_cb, core);
+    return core->xport.timer && core->xport.watchdog ? 0 : -1;
 }
 
 void ainic_xport_reset(AinicCore *core)
@@ -275,6 +326,10 @@ void ainic_xport_reset(AinicCore *core)
     if (x->timer) {
         core->ops->timer_del(core->opaque, x->timer);
     }
+    if (x->watchdog) {
+        core->ops->timer_del(core->opaque, x->watchdog);
+    }
+    x->watchdog_on = false;
     x->armed_at = UINT64_MAX;
     x->tx_bytes = x->rx_bytes = 0;
     x->slot_wait = false;
@@ -295,5 +350,10 @@ void ainic_xport_fini(AinicCore *core)
         core->ops->timer_del(core->opaque, x->timer);
         core->ops->timer_free(core->opaque, x->timer);
         x->timer = NULL;
+    }
+    if (x->watchdog) {
+        core->ops->timer_del(core->opaque, x->watchdog);
+        core->ops->timer_free(core->opaque, x->watchdog);
+        x->watchdog = NULL;
     }
 }

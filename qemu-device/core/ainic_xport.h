@@ -3,7 +3,8 @@
  * peer MAC, each with a send side (PSNs, a window of device copies,
  * selective retransmission, RTO) and a receive side (reorder buffer,
  * in-order placement, coalesced ACKs, NACKs). ainic_xport.c holds the
- * table, the states and the timer; ainic_xport_tx.c the send side;
+ * table, the states, the timer and the retransmit watchdog;
+ * ainic_xport_tx.c the send side;
  * ainic_xport_rx.c the receive side.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -31,6 +32,11 @@
 #define AINIC_XPORT_RETRY_LIMIT    12
 #define AINIC_XPORT_RNR_DELAY_NS   (1 * 1000000ull)
 #define AINIC_XPORT_HOLDDOWN_NS    (1000 * 1000000ull)
+/*
+ * The retransmit watchdog's period, and how long a deadline may pass
+ * without its timer firing before the watchdog handles it (§10.3)
+ */
+#define AINIC_XPORT_WATCHDOG_NS    (100 * 1000000ull)
 /* A connection must be idle this long before it can be reaped */
 #define AINIC_XPORT_REAP_IDLE_NS   (10 * 1000000ull)
 /* A TX queue waiting for a free connection slot looks again after this */
@@ -71,6 +77,7 @@ typedef struct AinicConn {
     uint32_t retries;           /* timeouts since the last progress */
     uint32_t ack_req_psn;       /* last packet sent with ACK_REQ */
     uint64_t rto_at;            /* 0: no timer */
+    uint64_t rto_stuck_until;   /* x-fault: the RTO fires not before */
     uint64_t rnr_until;         /* 0: not backing off */
     uint64_t holddown_until;    /* ERROR: when the slot frees */
 
@@ -99,6 +106,8 @@ typedef struct AinicXport {
     bool slot_wait;             /* a TX queue waits for a free slot */
     uint64_t armed_at;          /* timer deadline, UINT64_MAX: none */
     AinicTimer *timer;
+    bool watchdog_on;           /* the retransmit watchdog is scanning */
+    AinicTimer *watchdog;
 } AinicXport;
 
 /* Admission of a host frame to the transport (ainic_xport_admit) */
@@ -142,6 +151,8 @@ void ainic_conn_set_state(AinicCore *core, AinicConn *c, uint8_t state);
 uint32_t ainic_xport_new_incarnation(AinicCore *core, const uint8_t *mac);
 /* Something is due at t: make sure the timer fires by then */
 void ainic_xport_due(AinicCore *core, uint64_t t);
+/* A retransmit timer was armed: the watchdog scans until none is */
+void ainic_xport_watchdog_start(AinicCore *core);
 /* Wake TX queues stalled on the transport */
 void ainic_xport_wake_tx(AinicCore *core);
 uint32_t ainic_xport_clock32(AinicCore *core);
@@ -153,6 +164,8 @@ bool ainic_xport_send_ctrl(AinicCore *core, const uint8_t *dst,
 /* Per-connection timers of each side, called by the transport timer */
 void ainic_xport_tx_timers(AinicCore *core, AinicConn *c, uint64_t now);
 void ainic_xport_rx_timers(AinicCore *core, AinicConn *c, uint64_t now);
+/* The retransmit timeout: the timer fired, or the watchdog found it late */
+void ainic_xport_tx_timeout(AinicCore *core, AinicConn *c, uint64_t now);
 /* Free what each side holds */
 void ainic_xport_tx_clear(AinicCore *core, AinicConn *c);
 void ainic_xport_rx_clear(AinicCore *core, AinicConn *c);

@@ -73,6 +73,27 @@ AinicXportAdmit ainic_xport_admit(AinicCore *core, const uint8_t *inner,
     return AINIC_XPORT_ACCEPT;
 }
 
+/*
+ * Set the retransmit deadline (arm the timer). x-fault xport-timer-stuck
+ * takes an arming: that connection's timer then stays stuck for ARG ms,
+ * and only the watchdog (or the fault's end) fires it.
+ */
+static void tx_arm_rto(AinicCore *core, AinicConn *c, uint64_t now,
+                       uint64_t at)
+{
+    c->rto_at = at;
+    if (now >= c->rto_stuck_until &&
+        ainic_fault_take(&core->faults, AINIC_FAULT_XPORT_TIMER_STUCK)) {
+        uint32_t ms = core->faults.arg[AINIC_FAULT_XPORT_TIMER_STUCK];
+
+        c->rto_stuck_until = now + (uint64_t)ms * 1000000;
+        trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_XPORT_TIMER_STUCK,
+              ainic_conn_id(core, c), ms, 0);
+    }
+    ainic_xport_due(core, at);
+    ainic_xport_watchdog_start(core);
+}
+
 /* Send (again) the copy of psn; false if the wire is busy */
 static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
                         bool retx)
@@ -116,8 +137,7 @@ static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
     p->sent_ns = now;
     trace(core, AINIC_TRACE_XPORT_TX, ainic_conn_id(core, c), psn, retx, 0);
     if (!c->rto_at) {
-        c->rto_at = now + c->rto_ns;
-        ainic_xport_due(core, c->rto_at);
+        tx_arm_rto(core, c, now, now + c->rto_ns);
     }
     return true;
 }
@@ -342,8 +362,10 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
     if (progress) {
         c->retries = 0;
         c->rto_ns = c->rto_base_ns;
-        c->rto_at = c->snd_una != c->snd_nxt ? now + c->rto_ns : 0;
-        ainic_xport_due(core, c->rto_at);
+        c->rto_at = 0;
+        if (c->snd_una != c->snd_nxt) {
+            tx_arm_rto(core, c, now, now + c->rto_ns);
+        }
     }
     switch (code) {
     case 0:
@@ -360,7 +382,7 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
         core->stats.xport_rnr_rcvd++;
         c->st.rnr_rcvd++;
         c->rnr_until = now + AINIC_XPORT_RNR_DELAY_NS;
-        c->rto_at = c->rnr_until + c->rto_ns;
+        tx_arm_rto(core, c, now, c->rnr_until + c->rto_ns);
         ainic_xport_due(core, c->rnr_until);
         break;
     default:
@@ -416,6 +438,18 @@ void ainic_xport_tx_timers(AinicCore *core, AinicConn *c, uint64_t now)
         ainic_xport_due(core, c->rto_at);
         return;
     }
+    if (now < c->rto_stuck_until) {
+        /* x-fault: the entry is lost; the watchdog or the fault's end */
+        ainic_xport_due(core, c->rto_stuck_until);
+        return;
+    }
+    ainic_xport_tx_timeout(core, c, now);
+}
+
+void ainic_xport_tx_timeout(AinicCore *core, AinicConn *c, uint64_t now)
+{
+    uint32_t psn;
+
     core->stats.xport_rto_expired++;
     if (++c->retries > AINIC_XPORT_RETRY_LIMIT) {
         tx_fail(core, c, now);
@@ -427,12 +461,11 @@ void ainic_xport_tx_timers(AinicCore *core, AinicConn *c, uint64_t now)
     }
     c->rto_ns = c->rto_ns * 2 < AINIC_XPORT_RTO_MAX_NS ?
                 c->rto_ns * 2 : AINIC_XPORT_RTO_MAX_NS;
-    c->rto_at = now + c->rto_ns;
+    tx_arm_rto(core, c, now, now + c->rto_ns);
     if (psn != c->snd_nxt && tx_transmit(core, c, psn, true)) {
         core->stats.xport_retx_timeout++;
         c->st.retx_timeout++;
     }
-    ainic_xport_due(core, c->rto_at);
 }
 
 void ainic_xport_pump_all(AinicCore *core)

@@ -92,6 +92,26 @@ remote_ifname() {
 	ip -n "$REMOTE_ARGS" -o -4 addr show to "$REMOTE_V4" | awk '{ print $2; exit }'
 }
 
+# ainic_remote_bg DIR NAME CMD...: run CMD in the remote netns in the
+# background, its stdout in DIR/NAME.out and stderr in DIR/NAME.err;
+# returns once it said "ready" on stderr (1 if not within 10 s).
+ainic_remote_bg() {
+	local dir=$1 name=$2 t
+	shift 2
+	ip netns exec "$REMOTE_ARGS" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+	for ((t = 0; t < 100; t++)); do
+		grep -q ready "$dir/$name.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ainic_ethtool_stat IFACE NAME: counter NAME of ethtool -S IFACE (empty
+# when the driver has none of that name).
+ainic_ethtool_stat() {
+	ethtool -S "$1" 2>/dev/null | awk -v n="$2:" '$1 == n { print $2; exit }'
+}
+
 # ktap_expect DESCRIPTION STATUS: pass when STATUS (usually $?) is 0.
 ktap_expect() {
 	if [ "$2" -eq 0 ]; then

@@ -26,18 +26,8 @@ dgrams=${XPORT_DGRAMS:-20000} pps=${XPORT_PPS:-2000} mb=${XPORT_MB:-256}
 tmp=$(mktemp -d)
 trap 'fabricctl set "$port" impair both off >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
-# remote_bg NAME CMD...: run CMD in the remote netns, its stdout in
-# $tmp/NAME.out; returns once it said "ready" on stderr.
-remote_bg() {
-	local name=$1
-	shift
-	ip netns exec "$REMOTE_ARGS" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	for ((t = 0; t < 100; t++)); do
-		grep -q ready "$tmp/$name.err" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# remote_bg NAME CMD...: CMD in the remote netns, its stdout in $tmp/NAME.out
+remote_bg() { ainic_remote_bg "$tmp" "$@"; }
 fab() { fabricctl json show "$port" | head -1; }
 field() { jq -r "$1" <<<"$2"; }
 

@@ -135,6 +135,22 @@ enum {
     RX_NOPS
 };
 
+/* ---- Operations of fuzz_xport ---------------------------------------- */
+enum {
+    XP_FORGE,           /* u8 peer, u8 type, u8 flags, u8 sel, u32 conn,
+                           u32 psn, u32 ack, u64 sack, u16 len, u8 code.
+                           sel bits 0-2: conn, psn, ack near the
+                           connection's own (+ the low byte, signed) */
+    XP_SEND,            /* u8 peer, u16 len: a host frame to the peer */
+    XP_TIME,            /* u32 us (mod 3 s): the clock moves, timers fire */
+    XP_RX,              /* u8 n: reap RX completions, post n buffers */
+    XP_LINK,            /* u8 up */
+    XP_RESET,           /* the device is reset and brought up again */
+    XP_FAULT,           /* u8 kind (bit 0: xport-ack-drop or
+                           xport-timer-stuck), u32 count, u16 arg */
+    XP_NR
+};
+
 /* Maximum input lengths (-max_len) */
 #define FUZZ_REGS_MAX_LEN       4096
 #define FUZZ_TX_MAX_LEN         4096

@@ -6,33 +6,27 @@
  * packets forged from one of four peer MACs with fields chosen near the
  * connection's own values (its incarnations, snd_una, rcv_nxt) or
  * anywhere, host frames sent to a peer, time passing (every timer),
- * buffers posted and completions reaped, the link flapping, a reset.
+ * buffers posted and completions reaped, the link flapping, a reset, and
+ * the transport faults armed (ACKs dropped inside the device, stuck
+ * retransmit timers).
  *
  * Invariants, after every operation: the byte counts of held copies and
  * held packets equal what the connections hold; every connection's PSNs
  * are ordered (snd_una <= snd_nxt <= snd_end within the copy ring,
- * place_nxt <= rcv_nxt within the reorder buffer); every CQE is well
- * formed; every frame sent is a well-formed ainic packet.
+ * place_nxt <= rcv_nxt within the reorder buffer); no retransmit deadline
+ * is overdue by more than the watchdog allows (stuck timer or not);
+ * every CQE is well formed; every frame sent is a well-formed ainic
+ * packet.
  */
 #define _GNU_SOURCE
 #include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ainic_priv.h"
 #include "ainic_wire.h"
 #include "fuzz_util.h"
-
-enum {
-    XP_FORGE,           /* u8 peer, u8 type, u8 flags, u8 sel, u32 conn,
-                           u32 psn, u32 ack, u64 sack, u16 len, u8 code */
-    XP_SEND,            /* u8 peer, u16 len: a host frame to the peer */
-    XP_TIME,            /* u32 us: the clock moves, timers fire */
-    XP_RX,              /* u8 n: reap RX completions, post n buffers */
-    XP_LINK,            /* u8 up */
-    XP_RESET,           /* the device is reset and brought up again */
-    XP_NR
-};
 
 static const uint8_t peers[4][6] = {
     { 0x52, 0x54, 0x00, 0xa1, 0x00, 0x02 },
@@ -89,6 +83,12 @@ static void check(Env *e)
         if (c->rcv_nxt - c->place_nxt > AINIC_XPORT_RB) {
             fuzz_fail("conn %u: rcv_nxt %u place_nxt %u", i + 1,
                       c->rcv_nxt, c->place_nxt);
+        }
+        /* Timers up to now have fired: the watchdog's bound (§10.3) */
+        if (c->rto_at && c->snd_una != c->snd_nxt &&
+            e->now > c->rto_at + 2 * AINIC_XPORT_WATCHDOG_NS) {
+            fuzz_fail("conn %u: retransmit deadline %llu ns overdue", i + 1,
+                      (unsigned long long)(e->now - c->rto_at));
         }
         for (j = 0; j < AINIC_XPORT_TXRING; j++) {
             tx += c->tx[j].frame ? c->tx[j].len : 0;
@@ -150,6 +150,26 @@ static void forge(Env *e, FuzzIn *in)
     }
     ainic_wire_encap(w, len, &h);
     ainic_core_receive(e->core, w, AINIC_ENCAP_LEN + len);
+}
+
+/* Arm a transport fault; zero COUNT or ARG are refused, as they must be */
+static void fault(Env *e, FuzzIn *in)
+{
+    static const char *const kinds[] = { "xport-ack-drop",
+                                         "xport-timer-stuck" };
+    uint8_t kind = fin_u8(in) & 1;
+    uint32_t count = fin_u32(in);
+    uint16_t arg = fin_u16(in);
+    char spec[AINIC_FAULT_SPEC_MAX + 1], err[AINIC_FAULT_ERR_MAX];
+    bool ok = count && count <= AINIC_FAULT_MAX_COUNT && arg &&
+              arg <= (kind ? AINIC_FAULT_STUCK_MAX_MS :
+                      AINIC_FAULT_ACK_DROP_MAX_N);
+
+    snprintf(spec, sizeof(spec), "%s:%u:%u", kinds[kind], count, arg);
+    if (ainic_core_fault_inject(e->core, spec, err, sizeof(err)) !=
+        (ok ? 0 : -1)) {
+        fuzz_fail("x-fault '%s' %s", spec, ok ? "refused" : "taken");
+    }
 }
 
 static void host_send(Env *e, FuzzIn *in)
@@ -229,6 +249,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(e.rx_tail, 0, sizeof(e.rx_tail));
             up(&e);
             break;
+        case XP_FAULT:
+            fault(&e, &in);
+            break;
         }
         for (q = 0; q < TEST_QPS; q++) {
             if (e.sched_tx[q]) {
@@ -240,6 +263,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(&e);
     }
     fuzz_debug(&e, "fuzz_xport");
+    if (getenv("AINIC_FUZZ_DEBUG")) {
+        const AinicStats *st = &e.core->stats;
+
+        fprintf(stderr, "fuzz_xport: retx %llu+%llu, acks %llu, timer "
+                "recovered %llu, faults fired %llu\n",
+                (unsigned long long)st->xport_retx_fast,
+                (unsigned long long)st->xport_retx_timeout,
+                (unsigned long long)st->xport_acks_rcvd,
+                (unsigned long long)st->xport_timer_recovered,
+                (unsigned long long)ainic_core_faults_fired(e.core));
+    }
     env_fini(&e);
     return 0;
 }

@@ -488,6 +488,74 @@ static void seeds_rx(void)
     save("fuzz_rx", "errors-queues", &o);
 }
 
+/* ---- fuzz_xport ------------------------------------------------------ */
+
+static void xp_send(FuzzOut *o, uint8_t peer, uint16_t len)
+{
+    fout_u8(o, XP_SEND);
+    fout_u8(o, peer);
+    fout_u16(o, len);
+}
+
+static void xp_time(FuzzOut *o, uint32_t us)
+{
+    fout_u8(o, XP_TIME);
+    fout_u32(o, us);
+}
+
+static void xp_fault(FuzzOut *o, uint8_t kind, uint32_t count, uint16_t arg)
+{
+    fout_u8(o, XP_FAULT);
+    fout_u8(o, kind);
+    fout_u32(o, count);
+    fout_u16(o, arg);
+}
+
+/* An ACK from peer for the connection's incarnation, ack_psn snd_una + d */
+static void xp_ack(FuzzOut *o, uint8_t peer, int8_t d)
+{
+    fout_u8(o, XP_FORGE);
+    fout_u8(o, peer);
+    fout_u8(o, AINIC_PKT_ACK);
+    fout_u8(o, 0);
+    fout_u8(o, 1 | 4);          /* conn and ack near the connection's */
+    fout_u32(o, 0);
+    fout_u32(o, 0);
+    fout_u32(o, (uint8_t)d);
+    fout_u64(o, 0);
+    fout_u16(o, 0);
+    fout_u8(o, 0);
+}
+
+static void seeds_xport(void)
+{
+    FuzzOut o;
+    int i;
+
+    /* A peer that never answers, the timer stuck: the watchdog fires it */
+    memset(&o, 0, sizeof(o));
+    xp_fault(&o, 1, 1, 2000);
+    for (i = 0; i < 3; i++) {
+        xp_send(&o, 0, 100);
+    }
+    for (i = 0; i < 4; i++) {
+        xp_time(&o, 300000);
+    }
+    save("fuzz_xport", "timer-stuck", &o);
+
+    /* ACKs of a peer, one in two dropped inside the device */
+    memset(&o, 0, sizeof(o));
+    for (i = 0; i < 4; i++) {
+        xp_send(&o, 1, 200);
+    }
+    xp_fault(&o, 0, 2, 2);
+    for (i = 0; i < 4; i++) {
+        xp_ack(&o, 1, 1);
+    }
+    xp_time(&o, 50000);
+    save("fuzz_xport", "ack-drop", &o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -502,5 +570,6 @@ int main(int argc, char **argv)
     seeds_regs_admin();
     seeds_tx();
     seeds_rx();
+    seeds_xport();
     return 0;
 }

@@ -2476,6 +2476,10 @@ TEST(fault_parse_refuses_hostile_strings)
         "admin-late:1:600001", "admin-late:1:-5", "admin-late:1:1e3",
         "rx-corrupt:1:lenx", "admin-drop:1:EXEC", "irq-storm:1:1000001",
         "off:1", "off:", "a:b:c:d", "rx-short:1:len:x",
+        "xport-ack-drop:1:0", "xport-ack-drop:1:1001", "xport-ack-drop:1:x",
+        "xport-ack-drop:1:", "XPORT-ACK-DROP", "xport-ack-drop:0",
+        "xport-timer-stuck:1:0", "xport-timer-stuck:1:600001",
+        "xport-timer-stuck:1:2s", "xport-timer-stuck:1:-1", "xport-timer",
         "rx-short\n", "tx-wrong-desc:1\0ignored",
         "rx-short:11111111111111111111111111111111111111111111111111111111",
     };
@@ -2525,6 +2529,85 @@ TEST(fault_parse_refuses_hostile_strings)
     ASSERT_EQ(0u, sp.arg);
 }
 
+/* The transport's kinds (spec appendix A): defaults, ranges, reasons */
+TEST(fault_parse_xport_kinds)
+{
+    AinicFaultSpec sp;
+    char err[AINIC_FAULT_ERR_MAX];
+    unsigned k;
+
+    ASSERT_EQ(0, ainic_fault_parse("xport-ack-drop", &sp, err, sizeof(err)));
+    ASSERT_EQ((unsigned)AINIC_FAULT_XPORT_ACK_DROP, (unsigned)sp.kind);
+    ASSERT_EQ(1u, sp.count);
+    ASSERT_EQ(1u, sp.arg);                      /* every one */
+    ASSERT_EQ(0, ainic_fault_parse("xport-ack-drop:200:1000", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ(200u, sp.count);
+    ASSERT_EQ(1000u, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("xport-timer-stuck", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ((unsigned)AINIC_FAULT_XPORT_TIMER_STUCK, (unsigned)sp.kind);
+    ASSERT_EQ(2000u, sp.arg);                   /* the spec's default */
+    ASSERT_EQ(0, ainic_fault_parse("xport-timer-stuck::600000", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ(1u, sp.count);
+    ASSERT_EQ(600000u, sp.arg);
+    ASSERT_EQ(0, ainic_fault_parse("xport-timer-stuck:3:1", &sp, err,
+                                   sizeof(err)));
+    ASSERT_EQ(1u, sp.arg);
+    /* A bad ARG is refused naming the kind and its range */
+    ASSERT_EQ(-1, ainic_fault_parse("xport-ack-drop:1:0", &sp, err,
+                                    sizeof(err)));
+    ASSERT_NE(NULL, strstr(err, "xport-ack-drop ARG"));
+    ASSERT_NE(NULL, strstr(err, "1 to 1000"));
+    ASSERT_EQ(-1, ainic_fault_parse("xport-timer-stuck:1:600001", &sp, err,
+                                    sizeof(err)));
+    ASSERT_NE(NULL, strstr(err, "xport-timer-stuck ARG"));
+    ASSERT_NE(NULL, strstr(err, "1 to 600000"));
+    /* An unknown kind's reason lists every kind, whole */
+    ASSERT_EQ(-1, ainic_fault_parse("bogus", &sp, err, sizeof(err)));
+    for (k = 0; k < AINIC_FAULT_NR; k++) {
+        ASSERT_NE(NULL, strstr(err, ainic_fault_name((AinicFaultKind)k)))
+            TH_LOG("%s", err);
+    }
+    ASSERT_EQ(')', err[strlen(err) - 1]);
+}
+
+TEST(fault_take_nth_one_in_n)
+{
+    AinicFaults f = { 0 };
+    AinicFaultSpec sp;
+    char err[AINIC_FAULT_ERR_MAX];
+    unsigned i, hits = 0, first = 0;
+
+    ASSERT_EQ(0, ainic_fault_parse("xport-ack-drop:2:3", &sp, err,
+                                   sizeof(err)));
+    ainic_fault_arm(&f, &sp);
+    for (i = 1; i <= 12; i++) {
+        if (ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP)) {
+            hits++;
+            first = first ? first : i;
+            ASSERT_EQ(0u, i % 3);               /* the 3rd, the 6th */
+        }
+    }
+    ASSERT_EQ(2u, hits);
+    ASSERT_EQ(3u, first);
+    ASSERT_EQ(2u, f.fired);
+    ASSERT_FALSE(ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP));
+    /* Arming again starts the one-in-N count afresh */
+    ASSERT_EQ(0, ainic_fault_parse("xport-ack-drop:5:2", &sp, err,
+                                   sizeof(err)));
+    ainic_fault_arm(&f, &sp);
+    ASSERT_FALSE(ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP));
+    ASSERT_EQ(0, ainic_fault_parse("xport-ack-drop:1:2", &sp, err,
+                                   sizeof(err)));
+    ainic_fault_arm(&f, &sp);
+    ASSERT_FALSE(ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP));
+    ASSERT_TRUE(ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP));
+    ASSERT_FALSE(ainic_fault_take_nth(&f, AINIC_FAULT_XPORT_ACK_DROP));
+    ASSERT_EQ(3u, f.fired);
+}
+
 TEST_F(dp, fault_arming_off_and_reset)
 {
     Env *e = &self->e;
@@ -2541,6 +2624,10 @@ TEST_F(dp, fault_arming_off_and_reset)
     /* A device reset (the driver's recovery) leaves the test's faults */
     wr(e, AINIC_REG_DEV_CTRL, AINIC_CTRL_RESET);
     ASSERT_STREQ("rx-short:1,rx-corrupt:2:index,admin-late:1:500", armed(e));
+    ASSERT_EQ(0, inject(e, "xport-timer-stuck:2"));
+    ASSERT_EQ(0, inject(e, "xport-ack-drop:50:4"));
+    ASSERT_STREQ("rx-short:1,rx-corrupt:2:index,admin-late:1:500,"
+                 "xport-ack-drop:50:4,xport-timer-stuck:2:2000", armed(e));
     ASSERT_EQ(0, inject(e, "off"));
     ASSERT_STREQ("off", armed(e));
     ASSERT_EQ(0u, ainic_core_faults_fired(e->core));

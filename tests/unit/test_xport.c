@@ -3,7 +3,8 @@
  * Host tests of the reliable transport (uapi/ainic-device.md §10): two or
  * three device cores, each played by its fake driver, on a deterministic
  * simulated link with loss, bursts, reordering, duplication, lost ACKs and
- * link outages, all in virtual time. The application sends numbered UDP
+ * link outages, all in virtual time, and the fault injector's transport
+ * faults (ACKs lost inside the device, a stuck retransmit timer). The application sends numbered UDP
  * datagrams; the receiving application checks that every one arrives once
  * and in order. The expectations come from the test's own counts (what
  * the application sent, what the link dropped), never from the device.
@@ -33,6 +34,7 @@ typedef struct Impair {
     uint64_t reorder_ns;        /* extra delay of a reordered frame */
     bool drop_ctrl;             /* every ACK and NACK lost */
     unsigned burst;             /* the next N DATA frames lost */
+    unsigned burst_after;       /* ... after this many more passed */
     bool down;                  /* everything lost */
 } Impair;
 
@@ -49,6 +51,7 @@ typedef struct Node {
     unsigned rx_posted;
     unsigned data_dropped;      /* its DATA frames the link lost */
     unsigned data_duplicated;
+    unsigned ctrl_in;           /* ACKs and NACKs the link delivered to it */
 } Node;
 
 typedef struct LinkPkt {
@@ -127,7 +130,9 @@ static void on_send(Env *e, const void *buf, size_t len)
         src->data_dropped += data;
         return;
     }
-    if (data && src->out.burst) {
+    if (data && src->out.burst && src->out.burst_after) {
+        src->out.burst_after--;
+    } else if (data && src->out.burst) {
         src->out.burst--;
         src->data_dropped++;
         return;
@@ -257,6 +262,9 @@ static void net_run(Net *net, uint64_t ns)
                 clock_advance(&net->n[i].e, pkt.at - net->n[i].e.now);
             }
             net->now = pkt.at;
+            if ((pkt.data[42] & AINIC_XH_TYPE_MASK) != AINIC_PKT_DATA) {
+                net->n[pkt.dst].ctrl_in++;
+            }
             ainic_core_receive(net->n[pkt.dst].e.core, pkt.data, pkt.len);
             free(pkt.data);
             host_service(net, pkt.dst);
@@ -752,6 +760,223 @@ TEST(conn_admin_commands)
     ASSERT_TRUE(net_settle(net, 1000 * MS));
     EXPECT_EQ(82u, net->n[1].rx_ok);
     EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
+/* ---- The fault injector's transport faults (spec appendix A) -------- */
+
+static void inject(Net *net, unsigned i, const char *spec)
+{
+    char err[AINIC_FAULT_ERR_MAX];
+
+    if (ainic_core_fault_inject(net->n[i].e.core, spec, err, sizeof(err))) {
+        fprintf(stderr, "x-fault %s refused: %s\n", spec, err);
+        abort();
+    }
+}
+
+static uint64_t fired(Net *net, unsigned i)
+{
+    return ainic_core_faults_fired(net->n[i].e.core);
+}
+
+/* ACKs and NACKs node i's transport took (processed or refused) */
+static uint64_t ctrl_taken(Net *net, unsigned i)
+{
+    return st(net, i)->xport_acks_rcvd + st(net, i)->xport_nacks_rcvd +
+           st(net, i)->xport_unknown_conn + st(net, i)->xport_bad_acks +
+           st(net, i)->xport_malformed;
+}
+
+TEST(ack_drop_one_in_two_mid_transfer)
+{
+    Net *net = net_new(2, 47);
+    uint64_t in0, taken0;
+
+    net->n[0].to_send[1] = 2000;
+    while (net->n[1].rx_ok < 200 && net->now < 100 * MS) {
+        net_run(net, 10 * US);
+    }
+    ASSERT_LT(net->n[1].rx_ok, 1000u);      /* mid-transfer */
+    in0 = net->n[0].ctrl_in;
+    taken0 = ctrl_taken(net, 0);
+    inject(net, 0, "xport-ack-drop:50:2");
+    ASSERT_TRUE(net_settle(net, 10000 * MS));
+    EXPECT_EQ(2000u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(50u, fired(net, 0));
+    /* The link's count: 50 ACKs/NACKs arrived that the transport never saw */
+    EXPECT_EQ(net->n[0].ctrl_in - in0, ctrl_taken(net, 0) - taken0 + 50);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, conn_to(net, 0, 1)->state);
+    net_free(net);
+}
+
+/*
+ * One datagram draws one ACK, each copy sent again one more (§10.4: at once
+ * for a duplicate). With every ACK dropped, only the RTO recovers.
+ */
+TEST(ack_drop_every_ack_recovered_by_rto)
+{
+    Net *net = net_new(2, 53);
+    uint64_t in0, taken0, retx0, dup1;
+
+    net->n[0].to_send[1] = 40;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    in0 = net->n[0].ctrl_in;
+    taken0 = ctrl_taken(net, 0);
+    retx0 = st(net, 0)->xport_retx_timeout;
+    dup1 = st(net, 1)->xport_dup_dropped;
+    inject(net, 0, "xport-ack-drop:3");
+    net->n[0].to_send[1] = 1;
+    ASSERT_TRUE(net_settle(net, 5000 * MS));
+    net_run(net, 100 * MS);                 /* the last ACK home */
+    EXPECT_EQ(41u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(3u, fired(net, 0));
+    EXPECT_EQ(net->n[0].ctrl_in - in0, ctrl_taken(net, 0) - taken0 + 3);
+    /* Each lost ACK cost a timeout; each copy sent again was a duplicate */
+    EXPECT_GE(st(net, 0)->xport_retx_timeout - retx0, 3u);
+    EXPECT_EQ(st(net, 0)->xport_retx_timeout - retx0,
+              st(net, 1)->xport_dup_dropped - dup1);
+    /* ... and the sender heard in the end: nothing left to send again */
+    EXPECT_EQ(conn_to(net, 0, 1)->snd_una, conn_to(net, 0, 1)->snd_end);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+/* Spec: a run of drops longer than the retry budget is a dead peer */
+TEST(ack_drop_beyond_retry_limit_ends_connection)
+{
+    Net *net = net_new(2, 59);
+    uint64_t in0, taken0;
+
+    net->n[0].to_send[1] = 1;
+    ASSERT_TRUE(net_settle(net, 1000 * MS));
+    (void)conn_events(net, 0, AINIC_CONN_ERROR);
+    in0 = net->n[0].ctrl_in;
+    taken0 = ctrl_taken(net, 0);
+    inject(net, 0, "xport-ack-drop:1000");
+    net->n[0].to_send[1] = 1;
+    net_run(net, 20000 * MS);
+    EXPECT_EQ(1u, st(net, 0)->xport_retry_exhausted);
+    EXPECT_EQ(1u, conn_events(net, 0, AINIC_CONN_ERROR));
+    /* The transport heard nothing; the receiver still has it, once */
+    EXPECT_EQ(net->n[0].ctrl_in - in0, fired(net, 0));
+    EXPECT_EQ(taken0, ctrl_taken(net, 0));
+    EXPECT_LT(fired(net, 0), 1000u);
+    EXPECT_EQ(2u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
+typedef struct TailLoss {
+    uint64_t sent_at;           /* the burst was posted */
+    uint64_t deadline;          /* the retransmit deadline of the tail */
+    uint64_t fired_at;          /* the timeout that sent it again */
+    uint64_t recovered;         /* xport_timer_recovered by then */
+} TailLoss;
+
+/*
+ * Node 0 sends 20 datagrams of which the link loses the last: no SACK or
+ * NACK can tell of it, only a timeout. Record when the tail's deadline
+ * was set and when a timeout sent it again (1 ms steps).
+ */
+static bool tail_loss(Net *net, const char *fault, TailLoss *t)
+{
+    AinicConn *c;
+    uint64_t retx, end;
+
+    net->n[0].to_send[1] = 20;
+    if (!net_settle(net, 1000 * MS)) {
+        return false;
+    }
+    c = conn_to(net, 0, 1);
+    if (fault) {
+        inject(net, 0, fault);
+    }
+    net->n[0].out.burst_after = 19;
+    net->n[0].out.burst = 1;
+    net->n[0].to_send[1] = 20;
+    t->sent_at = net->now;
+    retx = st(net, 0)->xport_retx_timeout;
+    /* Until the 19 are acknowledged: the tail alone is outstanding */
+    for (end = net->now + 100 * MS; net->now < end; ) {
+        net_run(net, 10 * US);
+        if (c->snd_nxt == c->snd_end && c->snd_nxt - c->snd_una == 1) {
+            break;
+        }
+    }
+    if (net->now >= end || st(net, 0)->xport_retx_timeout != retx) {
+        return false;
+    }
+    t->deadline = c->rto_at;                /* white box: as it was set */
+    for (end = net->now + 3000 * MS; net->now < end; ) {
+        net_run(net, MS);
+        if (st(net, 0)->xport_retx_timeout != retx) {
+            break;
+        }
+    }
+    t->fired_at = net->now;
+    t->recovered = st(net, 0)->xport_timer_recovered;
+    return net->now < end && net_settle(net, 1000 * MS);
+}
+
+TEST(timer_stuck_watchdog_recovers_lost_tail)
+{
+    Net *net = net_new(2, 61);
+    TailLoss t;
+
+    ASSERT_TRUE(tail_loss(net, "xport-timer-stuck:2", &t));
+    TH_LOG("deadline +%llu us, sent again +%llu us after the burst",
+           (unsigned long long)(t.deadline - t.sent_at) / US,
+           (unsigned long long)(t.fired_at - t.sent_at) / US);
+    EXPECT_EQ(40u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(1u, net->n[0].data_dropped);
+    /* One connection took the fault; it takes no second one */
+    EXPECT_EQ(1u, fired(net, 0));
+    /* Not at its deadline (stuck), but within the watchdog's bound */
+    EXPECT_GT(t.fired_at, t.deadline + AINIC_XPORT_WATCHDOG_NS);
+    EXPECT_LE(t.fired_at, t.deadline + 2 * AINIC_XPORT_WATCHDOG_NS + MS);
+    EXPECT_EQ(1u, t.recovered);
+    EXPECT_EQ(1u, st(net, 0)->xport_timer_recovered);
+    EXPECT_EQ(0u, st(net, 1)->xport_dup_dropped);
+    net_free(net);
+}
+
+TEST(timer_stuck_fires_when_the_fault_ends)
+{
+    Net *net = net_new(2, 67);
+    TailLoss t;
+
+    /* Stuck for 50 ms, less than the watchdog allows: late, not recovered */
+    ASSERT_TRUE(tail_loss(net, "xport-timer-stuck:1:50", &t));
+    EXPECT_EQ(40u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(1u, fired(net, 0));
+    EXPECT_GE(t.fired_at, t.sent_at + 50 * MS);
+    EXPECT_GT(t.fired_at, t.deadline);
+    EXPECT_EQ(0u, t.recovered);
+    net_free(net);
+}
+
+/* The control: the same loss without the fault */
+TEST(timer_healthy_watchdog_counts_nothing)
+{
+    Net *net = net_new(2, 61);
+    TailLoss t;
+
+    ASSERT_TRUE(tail_loss(net, NULL, &t));
+    EXPECT_EQ(40u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(0u, fired(net, 0));
+    EXPECT_LE(t.fired_at, t.deadline + MS);     /* on time */
+    EXPECT_EQ(0u, st(net, 0)->xport_timer_recovered);
+    /* Nothing outstanding: the watchdog stops scanning */
+    net_run(net, 3 * AINIC_XPORT_WATCHDOG_NS);
+    EXPECT_FALSE(net->n[0].e.core->xport.watchdog_on);
+    EXPECT_EQ(0u, st(net, 0)->xport_timer_recovered);
     net_free(net);
 }
 

@@ -498,6 +498,7 @@ struct ainic_dev_stats {
 			__le64	xport_conns_refused; /* table full */
 			__le64	xport_error_drops; /* frames for a failed conn */
 			__le64	xport_malformed; /* bad transport packets */
+			__le64	xport_timer_recovered; /* RTOs the watchdog fired */
 		};
 		__le64	words[64];
 	};

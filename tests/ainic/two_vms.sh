@@ -4,7 +4,11 @@
 # Traffic between two VMs through the fabric: run in both VMs of
 # scripts/vm-run --vms 2 --addr. VM 0 serves, VM 1 pings it (IPv4 and
 # IPv6) and runs iperf3 TCP and UDP against it; VM 0 reports whether the
-# client's traffic reached it. TWO_VMS_UDP_RATE is the UDP test's offered
+# client's traffic reached it. Then VM 1 powers off, and its NIC with it:
+# VM 0 sends to the peer that is gone, and its connection must end in the
+# error state within the retry budget (uapi/ainic-device.md §10.2-10.3:
+# 12 timeouts, each RTO at most 1 s), told by nicctl conn show and
+# nicctl monitor, and then free its slot (1 s hold-down). TWO_VMS_UDP_RATE is the UDP test's offered
 # load (iperf3 -b; the debug lane's is lower: a one-vCPU KASAN guest cannot
 # drain its socket at 20 Mbit/s, and what a socket drops is not the NIC's).
 
@@ -21,7 +25,7 @@ udp_rate=${TWO_VMS_UDP_RATE:-20M}
 sysctl -qw net.core.rmem_max=4194304 net.core.wmem_max=4194304
 
 if [ "$AINIC_VM" = 0 ]; then
-	ktap_set_plan 2
+	ktap_set_plan 5
 	rx0=$(cat "/sys/class/net/$NETIF/statistics/rx_bytes")
 	sock0=$(nstat -az -j UdpRcvbufErrors | jq '.kernel.UdpRcvbufErrors')
 	# Two one-off servers in turn: TCP, then UDP; give up after 5 min.
@@ -34,6 +38,48 @@ if [ "$AINIC_VM" = 0 ]; then
 	ktap_print_msg "received $((rx1 - rx0)) bytes; the UDP socket dropped $((sock1 - sock0)) datagrams for want of buffer"
 	[ $rc -eq 0 ] && [ $((rx1 - rx0)) -gt 1000000 ]
 	ktap_expect "served the UDP test, and the traffic arrived" $?
+
+	# The peer gone: the fabric (the witness) says when VM 1's NIC left.
+	client_v4=192.0.2.17
+	peer=$(ip -j neigh show "$client_v4" dev "$NETIF" | jq -r '.[0].lladdr // empty')
+	fport=$(fabricctl json mac-table | jq -r --arg m "$peer" 'select(.mac == $m) | .port' | head -1)
+	ktap_print_msg "VM 1's NIC: $peer on fabric port ${fport:-?}"
+	for ((t = 0; t < 600; t++)); do
+		[ -n "$fport" ] || break
+		[ "$(fabricctl json show "$fport" | head -1 | jq -r .peer)" = none ] && break
+		sleep 1
+	done
+	xstat() { ethtool -S "$NETIF" | awk -v n="$1:" '$1 == n { print $2 }'; }
+	ex0=$(xstat xport_retry_exhausted)
+	mon=$(mktemp)
+	nicctl -j monitor >"$mon" 2>&1 &
+	monpid=$!
+	sleep 1
+	ip neigh replace "$client_v4" lladdr "$peer" dev "$NETIF" nud permanent
+	t0=$SECONDS
+	ping -q -c 1 -W 1 "$client_v4" >/dev/null
+	state=
+	while [ $((SECONDS - t0)) -lt 30 ]; do
+		state=$(nicctl -j conn show dev "$NETIF" peer "$peer" | jq -r '.[0].state // "none"')
+		[ "$state" = error ] && break
+		sleep 0.2
+	done
+	took=$((SECONDS - t0))
+	ktap_print_msg "connection to the gone peer: $state after ${took}s"
+	[ -n "$peer" ] && [ -n "$fport" ] && [ "$state" = error ] && [ "$took" -le 20 ]
+	ktap_expect "peer gone: nicctl conn show says error within the retry budget (12 s, 8 s margin)" $?
+	sleep 3
+	kill "$monpid" 2>/dev/null
+	wait "$monpid" 2>/dev/null
+	jq -e --arg m "$peer" 'select(.event == "conn-change" and .peer == $m and .state == "error")' \
+		"$mon" >/dev/null 2>&1
+	ktap_expect "peer gone: nicctl monitor told the error" $?
+	left=$(nicctl -j conn show dev "$NETIF" peer "$peer" | jq 'length')
+	ex1=$(xstat xport_retry_exhausted)
+	ktap_print_msg "after the hold-down: $left connections to it; retry-exhausted $ex0 -> $ex1"
+	[ "$left" = 0 ] && [ "$ex1" -gt "$ex0" ]
+	ktap_expect "peer gone: its slot is freed after the hold-down, retry exhaustion counted" $?
+	rm -f "$mon"
 	ktap_finished
 fi
 

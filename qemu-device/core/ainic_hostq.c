@@ -197,7 +197,9 @@ void ainic_db_write(AinicCore *core, uint32_t off, uint32_t val)
     if (qtype == AINIC_QTYPE_TXQ) {
         ainic_txq_process(core, q);
     } else {
+        /* New buffers: for RX backlogs and the transport's held packets */
         ainic_rx_drain(core, n);
+        ainic_xport_drain(core);
         ainic_rx_kick(core);
     }
 }

@@ -166,6 +166,10 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
         return;
     }
     off = psn - c->place_nxt;
+    if (off >= AINIC_XPORT_RB && c->place_nxt != c->rcv_nxt) {
+        rx_place(core, c);          /* the host may have room by now */
+        off = psn - c->place_nxt;
+    }
     if (off >= AINIC_XPORT_RB) {
         if (psn - c->rcv_nxt < AINIC_XPORT_WINDOW) {
             /* In the sender's window, but the host took too little */

@@ -3,7 +3,8 @@
 """Systematic fault injection into ainic (debug kernel lane).
 
 For each operation (interface up, channel and ring resize, MTU change,
-probe) the test walks the allocations ainic makes: failslab and
+probe, and a connection's set-up and teardown by conn-add and conn-del)
+the test walks the allocations ainic makes: failslab and
 fail_page_alloc are limited to call chains through ainic's code (the
 stack-trace filter), and /proc/thread-self/fail-nth fails the n-th of them
 for n = 1, 2, ... until the operation gets through without reaching n.
@@ -15,7 +16,8 @@ VM runner and the kmemleak scan of scripts/check-debug.
 Needs a kernel with CONFIG_FAULT_INJECTION_STACKTRACE_FILTER, failslab and
 fail_page_alloc (scripts/build-debug-kernel) and the drivers/net layout
 (scripts/vm-run --remote-netns). The operations are done from this very
-thread (ioctl, sysfs writes) because fail-nth is per task.
+thread (ioctl, sysfs writes, netlink requests, which the kernel handles in
+the sender's context) because fail-nth is per task.
 """
 
 import array
@@ -25,7 +27,8 @@ import socket
 import struct
 import subprocess
 
-from ainic_lib import ksft_run, ksft_exit, ksft_true, KsftSkipEx
+from ainic_lib import (ksft_run, ksft_exit, ksft_true, KsftSkipEx, NlError,
+                       ainic_family, nicctl_json)
 
 NETIF = os.environ.get("NETIF")
 DEBUGFS = "/sys/kernel/debug"
@@ -260,8 +263,65 @@ def probe() -> None:
     ksft_true(points > 0 and not bad, "every failure during probe is survived")
 
 
+class Conns:
+    """conn-add and conn-del of one made-up peer on NETIF, over genl from
+    this thread; an injected failure must end in a clean netlink error."""
+
+    PEER = bytes.fromhex("02a1c0000401")  # a MAC no NIC has
+
+    def __init__(self):
+        self.ynl = ainic_family()
+        self.index = nicctl_json("dev", "show", NETIF)[0]["index"]
+
+    def ids(self):
+        conns = self.ynl.dump("conn-get", {"index": self.index})
+        return [c["id"] for c in conns if c.get("peer-mac") == self.PEER]
+
+    def add(self, quiet=True):
+        try:
+            self.ynl.do("conn-add", {"index": self.index, "peer-mac": self.PEER})
+        except NlError:
+            if not quiet:
+                raise
+
+    def delete(self, quiet=True):
+        for cid in self.ids():
+            try:
+                self.ynl.do("conn-del", {"index": self.index, "id": cid})
+            except NlError:
+                if not quiet:
+                    raise
+
+    def exactly(self, n):
+        ids = self.ids()
+        if len(ids) != n:
+            raise OSError(f"{len(ids)} connections to the peer, expected {n}")
+
+
+def connection_add_del() -> None:
+    _need()
+    conns = Conns()
+    conns.delete(quiet=False)
+
+    def one():
+        if not conns.ids():
+            conns.add(quiet=False)
+        conns.exactly(1)
+
+    def none():
+        conns.delete(quiet=False)
+        conns.exactly(0)
+
+    points, bad = _walk("conn-add", none, conns.add, one)
+    more, bad_del = _walk("conn-del", one, conns.delete, none)
+    ksft_true(points > 0 and not bad and not bad_del,
+              f"every failure while adding ({points} points) or deleting ({more}) a "
+              "connection is survived, and the table holds what it should")
+
+
 def main() -> None:
-    ksft_run([interface_up, channel_resize, ring_resize, mtu_change, probe])
+    ksft_run([interface_up, channel_resize, ring_resize, mtu_change, probe,
+              connection_add_del])
     ksft_exit()
 
 

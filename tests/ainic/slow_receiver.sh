@@ -52,7 +52,9 @@ sender=$!
 # Starve the NAPI threads for the whole run: the hog at real-time
 # priority (the kernel's RT throttling leaves them 5% of the CPU).
 secs=$(( dgrams / pps + 1 ))
-taskset -c "$cpu" chrt -f 50 timeout "$secs" sh -c 'while :; do :; done' &
+# (timeout outside: a FIFO task of the hog's own priority on its CPU
+# would never run to stop it.)
+timeout "$secs" taskset -c "$cpu" chrt -f 50 sh -c 'while :; do :; done' &
 hog=$!
 wait "$sender"
 wait "$hog" 2>/dev/null

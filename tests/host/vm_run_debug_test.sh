@@ -4,10 +4,11 @@
 # The debug lane catches what it is for: in a VM booting the debug kernel
 # (AINIC_KERNEL_DIR, set by scripts/check-debug), a test module commits
 # four deliberate bugs, and scripts/vm-run must fail the run and name each
-# report: an out-of-bounds read (KASAN), a sleeping allocation under a
-# spinlock (DEBUG_ATOMIC_SLEEP), a leak (kmemleak, scanned by the guest
-# after the command) and an ABBA lock order (lockdep, last: it switches
-# itself off after one report). Each report line the kernel printed must
+# report: an ABBA lock order (lockdep, first: a KASAN report taints the
+# kernel with LOCKDEP_NOW_UNRELIABLE, which switches lockdep off), an
+# out-of-bounds read (KASAN), a sleeping allocation under a spinlock
+# (DEBUG_ATOMIC_SLEEP) and a leak (kmemleak, scanned by the guest after
+# the command). Each report line the kernel printed must
 # by itself be one that fails a run (KERNEL_SPLAT_ERE, what vm-run checks),
 # so one VM stands for four. A control VM loads the module without
 # triggering anything and must pass, so that a failure is the bugs' and
@@ -25,10 +26,10 @@ if [ -z "${AINIC_KERNEL_DIR:-}" ] || [ ! -d "$AINIC_KERNEL_DIR/build" ]; then
 fi
 # bug name | what the report must contain
 bugs=(
+	"lock-order|possible circular locking dependency"
 	"oob|BUG: KASAN: slab-out-of-bounds"
 	"atomic-sleep|sleeping function called from invalid context"
 	"leak|kmemleak: unreferenced objects of ainic"
-	"lock-order|possible circular locking dependency"
 )
 echo "1..$((2 + ${#bugs[@]}))"
 

@@ -135,6 +135,38 @@ def goal(name, ratio, op, threshold):
     return g
 
 
+def witness_notes(samples):
+    """What the independent counters say against the configuration: the
+    fabric must have dropped about the loss set, the ainic transport must
+    have carried the traffic when on and none of it when off."""
+    notes = []
+    by_loss = {}
+    for s in samples:
+        if s.get("metric") == "goodput" and s.get("fabric_frames"):
+            fr, lo = by_loss.get(s["loss_pct"], (0, 0))
+            by_loss[s["loss_pct"]] = (fr + s["fabric_frames"], lo + (s.get("fabric_lost") or 0))
+    for loss, (fr, lo) in sorted(by_loss.items()):
+        got = 100 * lo / fr
+        # a binomial count: allow 4 standard deviations and 0.2 points
+        sd = 100 * (loss / 100 * (1 - loss / 100) / fr) ** 0.5
+        if abs(got - loss) > 4 * sd + 0.2:
+            notes.append(f"loss {loss}%: the fabric dropped {got:.2f}% of {fr} frames")
+    on = [s for s in samples if s.get("metric") == "goodput" and config_of(s) == "ainic-on"
+          and s.get("goodput_bps") and not s.get("xport_tx_pkts")]
+    off = [s for s in samples if s.get("metric") == "goodput" and config_of(s) == "ainic-off"
+           and s.get("xport_tx_pkts")]
+    if on:
+        notes.append(f"{len(on)} transport-on sample(s) sent no packet over the transport "
+                     "(ethtool -S xport_tx_pkts)")
+    if off:
+        notes.append(f"{len(off)} transport-off sample(s) sent packets over the transport")
+    other = sum(s.get("fabric_other_drops") or 0 for s in samples)
+    if other:
+        notes.append(f"the fabric also dropped {other} frames for causes other than the loss "
+                     "impairment (per sample: fabric_other_drops in samples.jsonl)")
+    return notes
+
+
 def label(config):
     return {"ainic-on": "ainic, transport on", "ainic-off": "ainic, transport off",
             "ainic": "ainic"}.get(config, config)
@@ -288,6 +320,12 @@ def main():
         md.append("- " + line)
     js["goals"] = goals
 
+    notes = witness_notes(samples)
+    if notes:
+        out += ["", "Witness checks:"] + ["  " + n for n in notes]
+        md += ["", "## Witness checks", ""] + ["- " + n for n in notes]
+        js["witness_notes"] = notes
+
     if missing:
         lines = []
         for s in errors:
@@ -308,6 +346,7 @@ def main():
     (run / "table.json").write_text(json.dumps(js, indent=1) + "\n")
     (run / "table.md").write_text("\n".join(md) + "\n")
     (run / "table.txt").write_text("\n".join(out) + "\n")
+    out = [l.rstrip() for l in out]
     print("\n".join(out))
     return 1 if missing else 0
 

@@ -24,12 +24,19 @@ table=${BENCH_TABLE:-adhoc} round=${BENCH_ROUND:-1}
 mtus=${BENCH_MTUS:-1500} losses=${BENCH_LOSSES:-0}
 streams=${BENCH_STREAMS:-1 4} secs=${BENCH_SECONDS:-8}
 out=${BENCH_OUT:-/mnt/share/samples.jsonl}
-model=${AINIC_PEER_MODEL:-}
-model=${model:-ainic}
+model=${BENCH_MODEL:?BENCH_MODEL: the model vm-run was given}
 xports=none
 [ "$model" != ainic ] || xports=${BENCH_XPORTS:-reliable}
 [ -n "${NETIF:-}" ] && [ "${REMOTE_TYPE:-}" = netns ] ||
 	{ echo "net_bench: needs scripts/vm-run --remote-netns" >&2; exit 1; }
+# The NIC under test is the model asked for (its driver says so).
+case "$model" in
+ainic) driver=ainic ;;
+virtio-net-pci) driver=virtio_net ;;
+*) driver=$model ;;
+esac
+[ "$(ethtool -i "$NETIF" | awk '$1 == "driver:" { print $2 }')" = "$driver" ] ||
+	{ echo "net_bench: $NETIF is not driven by $driver" >&2; exit 1; }
 [ -e /dev/virtio-ports/ainic.fabric ] ||
 	{ echo "net_bench: needs the fabric (its control port)" >&2; exit 1; }
 # remote_ifname(), shared with the kselftests
@@ -72,12 +79,22 @@ xport_counts() {
 		     $1 == "xport_retx_timeout:" { t += $2 } END { printf "%d %d %d\n", p, f, t }'
 }
 
+# nic_drops: frames both NICs' drivers counted as dropped or missed on
+# receive (the kernel's link statistics).
+nic_drops() {
+	{ cat /sys/class/net/"$NETIF"/statistics/{rx_dropped,rx_missed_errors,rx_fifo_errors}
+	  ip netns exec "$REMOTE_ARGS" cat /sys/class/net/"$rif"/statistics/{rx_dropped,rx_missed_errors,rx_fifo_errors}
+	} 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
+}
+
 # set_xport POLICY: the transport policy of both ainic devices, checked
 # with nicctl dev show.
 set_xport() {
-	local dev
+	local dev devs
 	[ "$1" != none ] || return 0
-	for dev in $(nicctl -j dev show | jq -r '.[].bus_name'); do
+	devs=$(nicctl -j dev show | jq -r '.[].bus_name')
+	[ "$(wc -w <<<"$devs")" = 2 ] || return 1
+	for dev in $devs; do
 		nicctl dev set "$dev" xport "$1" >&2 || return 1
 		[ "$(nicctl -j dev show "$dev" | jq -r '.[0].xport')" = "$1" ] || return 1
 	done
@@ -98,9 +115,10 @@ wait_listen() {
 # outside the omitted first second (a server run with -J, and the client's
 # --get-server-output).
 goodput() {
-	local n=$1 srv rc f f0 f1 x0 x1
+	local n=$1 srv rc f f0 f1 x0 x1 d0 d1
 	read -r -a f0 <<<"$(fabric_counts)"
 	read -r -a x0 <<<"$(xport_counts)"
+	d0=$(nic_drops)
 	ip netns exec "$REMOTE_ARGS" iperf3 -s -1 -J -B "$REMOTE_V4" -p 5201 >/dev/null 2>&1 &
 	srv=$!
 	if ! wait_listen; then
@@ -116,9 +134,10 @@ goodput() {
 	wait "$srv" 2>/dev/null
 	read -r -a f1 <<<"$(fabric_counts)"
 	read -r -a x1 <<<"$(xport_counts)"
+	d1=$(nic_drops)
 	f=$(jq -c --argjson n "$n" --argjson rc "$rc" \
 		--argjson frames $((${f1[0]:-0} - ${f0[0]:-0})) --argjson lost $((${f1[1]:-0} - ${f0[1]:-0})) \
-		--argjson other $((${f1[2]:-0} - ${f0[2]:-0})) \
+		--argjson other $((${f1[2]:-0} - ${f0[2]:-0})) --argjson nicdrops $((d1 - d0)) \
 		--argjson xtx $((${x1[0]:-0} - ${x0[0]:-0})) --argjson xfast $((${x1[1]:-0} - ${x0[1]:-0})) \
 		--argjson xto $((${x1[2]:-0} - ${x0[2]:-0})) '
 		(.server_output_json.intervals // [] | map(select(.sum.omitted | not))) as $iv
@@ -129,6 +148,7 @@ goodput() {
 		   sender_bps: .end.sum_sent.bits_per_second,
 		   tcp_retransmits: .end.sum_sent.retransmits,
 		   fabric_frames: $frames, fabric_lost: $lost, fabric_other_drops: $other,
+		   nic_rx_drops: $nicdrops,
 		   xport_tx_pkts: $xtx, xport_retx_fast: $xfast, xport_retx_timeout: $xto}
 		+ (if $g == null then {error: (.error // (if $rc != 0 then "iperf3 exited \($rc)"
 			else "no receiver intervals in its output" end))} else {} end)' \

@@ -261,7 +261,7 @@ def main():
             on0, on5 = cell("loss", "ainic-on", mtu, 0, n), cell("loss", "ainic-on", mtu, 5, n)
             v5 = cell("loss", "virtio-net-pci", mtu, 5, n)
             if on0 or on5:
-                goals.append(goal(f"ainic transport on, {streams_label(n)}: goodput at 5% loss / at 0%",
+                goals.append(goal(f"ainic transport on at 5% / at 0% loss, {streams_label(n)}",
                                   Ratio(on5, on0), ">=", 0.90))
             if on5 or v5:
                 goals.append(goal(f"ainic transport on / virtio-net-pci at 5% loss, {streams_label(n)}",

@@ -22,7 +22,7 @@ help:
 	@echo "make check-debug  the VM tests on a KASAN/lockdep/kmemleak kernel (built once, cached)"
 	@echo "make setup      install packages, guest kernel, kernel and QEMU sources"
 	@echo "make qemu       build QEMU 10.0 with the ainic device"
-	@echo "make bench      iperf3/ping over ainic vs virtio-net, e1000e, igb on the same fabric"
+	@echo "make bench      TCP goodput under loss (transport on/off, virtio-net) and loss-free vs virtio-net, e1000e, igb"
 	@echo "make fuzz       build and run the device-core fuzzers (scripts/fuzz; FUZZ_ARGS=--smoke)"
 	@echo "make qemu-fuzz  QEMU's generic-fuzz on the whole ainic device (scripts/qemu-fuzz)"
 	@echo "make genl       regenerate the genl uAPI header and kernel tables from uapi/ainic.yaml"

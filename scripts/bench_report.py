@@ -318,6 +318,9 @@ def main():
         line = f"{g['goal']}: {r.text()} (goal {g['op']} {g['threshold']:g}): {g['verdict']}"
         out.append("  " + line)
         md.append("- " + line)
+    if not goals:
+        out.append("  none: the systems measured cover no goal")
+        md.append("- none: the systems measured cover no goal")
     js["goals"] = goals
 
     notes = witness_notes(samples)

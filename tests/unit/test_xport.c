@@ -651,6 +651,30 @@ TEST(truncated_and_unknown_packets_dropped)
     net_free(net);
 }
 
+/* A SYN DATA packet to node @to from the spoofed MAC number @i */
+static void spoofed_syn(Net *net, unsigned to, unsigned i)
+{
+    uint8_t w[AINIC_ENCAP_LEN + 64];
+    uint8_t inner[64];
+    AinicWireHdr h = { 0 };
+    uint8_t spoof[6] = { 0x02, 0, 0, (uint8_t)(i >> 16),
+                         (uint8_t)(i >> 8), (uint8_t)i };
+
+    memset(inner, 0, sizeof(inner));
+    memcpy(inner, net->n[to].mac, 6);
+    memcpy(inner + 6, spoof, 6);
+    inner[46] = 0xff;               /* the host counts it as not ours */
+    memcpy(w + AINIC_ENCAP_LEN, inner, sizeof(inner));
+    h.src_mac = spoof;
+    h.type = AINIC_PKT_DATA;
+    h.flags = AINIC_XH_F_SYN;
+    h.conn_id = 1000 + i;
+    h.psn = 77;
+    h.ack_psn = 77;
+    ainic_wire_encap(w, sizeof(inner), &h);
+    ainic_core_receive(net->n[to].e.core, w, sizeof(w));
+}
+
 TEST(syn_flood_from_spoofed_macs_is_bounded)
 {
     Net *net = net_new(2, 31);
@@ -659,25 +683,7 @@ TEST(syn_flood_from_spoofed_macs_is_bounded)
     net->n[0].to_send[1] = 20;
     ASSERT_TRUE(net_settle(net, 100 * MS));
     for (i = 0; i < 1000; i++) {
-        uint8_t w[AINIC_ENCAP_LEN + 64];
-        uint8_t inner[64];
-        AinicWireHdr h = { 0 };
-        uint8_t spoof[6] = { 0x02, 0, 0, (uint8_t)(i >> 16),
-                             (uint8_t)(i >> 8), (uint8_t)i };
-
-        memset(inner, 0, sizeof(inner));
-        memcpy(inner, net->n[1].mac, 6);
-        memcpy(inner + 6, spoof, 6);
-        inner[46] = 0xff;               /* the host counts it as not ours */
-        memcpy(w + AINIC_ENCAP_LEN, inner, sizeof(inner));
-        h.src_mac = spoof;
-        h.type = AINIC_PKT_DATA;
-        h.flags = AINIC_XH_F_SYN;
-        h.conn_id = 1000 + i;
-        h.psn = 77;
-        h.ack_psn = 77;
-        ainic_wire_encap(w, sizeof(inner), &h);
-        ainic_core_receive(net->n[1].e.core, w, sizeof(w));
+        spoofed_syn(net, 1, i);
         if (i % 100 == 0) {
             net_run(net, 20 * MS);      /* time passes: idle slots reapable */
         }
@@ -792,6 +798,110 @@ TEST(conn_admin_commands)
     ASSERT_TRUE(net_settle(net, 1000 * MS));
     EXPECT_EQ(82u, net->n[1].rx_ok);
     EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
+/* CONN_CREATE to @mac on node @i: its id, or 0 with the status in *@sts */
+static uint32_t conn_create(Net *net, unsigned i, const uint8_t *mac,
+                            int *sts)
+{
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_CONN_CREATE);
+    struct ainic_admin_comp comp;
+
+    memcpy(c.conn_create.peer_mac, mac, 6);
+    *sts = exec(&net->n[i].e, &c, &comp);
+    return *sts ? 0 : le32toh(comp.result);
+}
+
+TEST(conn_create_pins_against_reaping)
+{
+    Net *net = net_new(2, 47);
+    static const uint8_t quiet[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
+    struct ainic_admin_cmd destroy = mkcmd(AINIC_OP_CONN_DESTROY);
+    struct ainic_conn_info ci;
+    uint32_t id, made = 0, refused0;
+    unsigned i;
+    int sts;
+
+    /* A connection made before any traffic, to a peer that never talks */
+    id = conn_create(net, 1, quiet, &sts);
+    ASSERT_EQ(0, sts);
+    ASSERT_EQ(0, conn_query(&net->n[1].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    /* An on-demand one is not pinned, until CONN_CREATE names it */
+    net->n[0].to_send[1] = 5;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    ASSERT_NE(NULL, conn_to(net, 1, 0));
+    ASSERT_EQ(0, conn_query(&net->n[1].e,
+                            ainic_conn_id(net->n[1].e.core, conn_to(net, 1, 0)),
+                            &ci));
+    EXPECT_EQ(0, ci.flags);
+    /* Spoofed peers fill the table again and again, idle long enough */
+    for (i = 0; i < 3 * AINIC_MAX_CONNS; i++) {
+        spoofed_syn(net, 1, i);
+        net_run(net, AINIC_XPORT_REAP_IDLE_NS);
+    }
+    EXPECT_GT(st(net, 1)->xport_conns_reaped, 0u);
+    /* The pinned one is still there, the idle on-demand one was reaped */
+    ASSERT_EQ(0, conn_query(&net->n[1].e, id, &ci));
+    EXPECT_EQ(0, memcmp(ci.peer_mac, quiet, 6));
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    EXPECT_EQ(NULL, conn_to(net, 1, 0));
+    /* Every slot pinned: CONN_CREATE and a new peer's SYN are refused */
+    for (i = 0; i < AINIC_MAX_CONNS; i++) {
+        uint8_t mac[6] = { 0x02, 0xbb, 0, 0, 0, (uint8_t)i };
+
+        if (conn_create(net, 1, mac, &sts) || sts == AINIC_STS_EEXIST) {
+            made++;
+        }
+    }
+    EXPECT_EQ(AINIC_MAX_CONNS - 1u, made);
+    EXPECT_EQ(AINIC_STS_ENOSPC, sts);
+    refused0 = st(net, 1)->xport_conns_refused;
+    spoofed_syn(net, 1, 0x7777);
+    EXPECT_EQ(refused0 + 1, st(net, 1)->xport_conns_refused);
+    /* CONN_DESTROY frees a pinned slot; a new peer may take it */
+    destroy.conn_destroy.conn_id = htole32(id);
+    ASSERT_EQ(0, run(&net->n[1].e, destroy));
+    spoofed_syn(net, 1, 0x7777);
+    EXPECT_EQ(refused0 + 1, st(net, 1)->xport_conns_refused);
+    net_free(net);
+}
+
+TEST(pinned_connection_restarts_after_error_hold_down)
+{
+    Net *net = net_new(2, 53);
+    struct ainic_conn_info ci;
+    uint32_t id;
+    int sts;
+
+    id = conn_create(net, 0, net->n[1].mac, &sts);
+    ASSERT_EQ(0, sts);
+    net->n[0].to_send[1] = 10;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    net->n[0].out.down = true;
+    net->n[0].to_send[1] = 50;
+    net_run(net, 10000 * MS);
+    EXPECT_EQ(1u, st(net, 0)->xport_retry_exhausted);
+    (void)conn_events(net, 0, AINIC_CONN_ERROR);
+    /* After the hold-down: the same slot, IDLE, still pinned, not freed */
+    net_run(net, 2000 * MS);
+    EXPECT_EQ(0u, conn_events(net, 0, AINIC_CONN_FREE));
+    ASSERT_EQ(0, conn_query(&net->n[0].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_IDLE, ci.state);
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    EXPECT_EQ(0u, le32toh(ci.tx_incarnation));
+    EXPECT_EQ(0u, net->n[0].e.core->xport.tx_bytes);
+    /* The peer is back: a new incarnation on the same slot delivers */
+    EXPECT_EQ(50u, st(net, 0)->xport_error_drops);
+    net->n[1].rx_next[0] = net->n[0].tx_seq[1];    /* those 50 are lost */
+    net->n[0].out.down = false;
+    net->n[0].to_send[1] = 10;
+    ASSERT_TRUE(net_settle(net, 2000 * MS));
+    EXPECT_EQ(20u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    ASSERT_EQ(0, conn_query(&net->n[0].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, ci.state);
     net_free(net);
 }
 

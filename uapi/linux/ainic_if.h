@@ -313,6 +313,7 @@ enum ainic_conn_state {
 };
 
 /* CONN_QUERY: DMA struct ainic_conn_info of conn_id to buf_addr */
+#define AINIC_CONN_INFO_F_PINNED	(1U << 0)	/* CONN_CREATE: never reaped */
 struct ainic_cmd_conn_query {
 	__le32	conn_id;
 	__le32	buf_len;
@@ -322,7 +323,7 @@ struct ainic_cmd_conn_query {
 struct ainic_conn_info {
 	__le32	conn_id;	/* slot, 1 .. max_conns */
 	__u8	state;		/* enum ainic_conn_state */
-	__u8	rsvd;
+	__u8	flags;		/* AINIC_CONN_INFO_F_* */
 	__u8	peer_mac[6];
 	__le32	tx_incarnation;	/* conn_id of our DATA on the wire */
 	__le32	rx_incarnation;	/* the peer's, 0: none yet */

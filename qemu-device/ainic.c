@@ -215,6 +215,12 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
     case AINIC_TRACE_XPORT_TIMER_RECOVERED:
         trace_ainic_xport_timer_recovered(a, b / 1000);
         break;
+    case AINIC_TRACE_RXC_OPEN:
+        trace_ainic_rx_coalesce_open(a, b, c);
+        break;
+    case AINIC_TRACE_RXC_FLUSH:
+        trace_ainic_rx_coalesce_flush(a, b, c, d);
+        break;
     }
 }
 

@@ -368,7 +368,8 @@ bool ainic_rxc_offer(AinicCore *core, AinicQueue *q, const uint8_t *f,
     RxcSeg s;
     unsigned i;
 
-    if (!core->rxc.on) {
+    /* Without RX checksum validation nothing is eligible (§7.5) */
+    if (!core->rxc.on || !(core->cfg.caps & AINIC_CAP_RX_CSUM)) {
         return false;
     }
     rxc_parse(f, len, &s);

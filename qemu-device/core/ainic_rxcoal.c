@@ -199,7 +199,7 @@ static void rxc_count_flush(AinicCore *core, AinicRxcFlush why)
 static void rxc_flush(AinicCore *core, AinicQueue *q, AinicRxcAgg *a,
                       AinicRxcFlush why)
 {
-    unsigned qp = q->qid;
+    unsigned qp = (unsigned)(q - core->rxq);
     AinicRxMeta m = { .segs = a->segs, .wire_bytes = a->wire_bytes };
 
     rxc_count_flush(core, why);
@@ -278,7 +278,7 @@ static bool rxc_room(AinicCore *core, const AinicQueue *q, uint32_t n)
 static bool rxc_open(AinicCore *core, AinicQueue *q, const uint8_t *f,
                      const RxcSeg *s)
 {
-    AinicRxcQueue *rq = &core->rxc.q[q->qid];
+    AinicRxcQueue *rq = &core->rxc.q[q - core->rxq];
     uint32_t nbuf = rxc_nbuf(q, s->seg_len);
     AinicRxcAgg *a = NULL, *old = NULL;
     const uint8_t *t = f + s->l4;
@@ -348,7 +348,7 @@ static bool rxc_append(AinicCore *core, AinicQueue *q, AinicRxcAgg *a,
         return false;
     }
     memcpy(a->buf + a->len, f + s->l4 + s->thl, s->plen);
-    core->rxc.q[q->qid].reserved += nbuf - a->nbuf;
+    core->rxc.q[q - core->rxq].reserved += nbuf - a->nbuf;
     a->nbuf = nbuf;
     a->len = len;
     a->next_seq += s->plen;
@@ -363,7 +363,7 @@ static bool rxc_append(AinicCore *core, AinicQueue *q, AinicRxcAgg *a,
 bool ainic_rxc_offer(AinicCore *core, AinicQueue *q, const uint8_t *f,
                      uint32_t len)
 {
-    AinicRxcQueue *rq = &core->rxc.q[q->qid];
+    AinicRxcQueue *rq = &core->rxc.q[q - core->rxq];
     AinicRxcAgg *a = NULL;
     RxcSeg s;
     unsigned i;

@@ -58,6 +58,7 @@ static const struct {
 	AINIC_XSTAT(xport_error_drops),
 	AINIC_XSTAT(xport_malformed),
 	AINIC_XSTAT(xport_timer_recovered),
+	AINIC_XSTAT(xport_rnr_dropped),
 };
 
 static_assert(ARRAY_SIZE(ainic_xport_stats) == AINIC_XPORT_STATS_NUM);

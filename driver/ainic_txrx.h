@@ -226,7 +226,7 @@ struct ainic_txdrop_stats {
 };
 
 /* Transport counters of STATS_GET in ethtool -S (ainic_ethtool.c) */
-#define AINIC_XPORT_STATS_NUM	25
+#define AINIC_XPORT_STATS_NUM	26
 
 /**
  * struct ainic_net - netdev private area

@@ -185,6 +185,7 @@ uint8_t ainic_op_stats_get(AinicCore *core, const uint8_t *cmd,
     PUT_STAT(xport_error_drops);
     PUT_STAT(xport_malformed);
     PUT_STAT(xport_timer_recovered);
+    PUT_STAT(xport_rnr_dropped);
 #undef PUT_STAT
 
     if (!range_ok(addr, sizeof(st)) ||

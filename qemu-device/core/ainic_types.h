@@ -151,6 +151,7 @@ typedef struct AinicStats {
     uint64_t xport_conns_created, xport_conns_reaped, xport_conns_refused;
     uint64_t xport_error_drops, xport_malformed;
     uint64_t xport_timer_recovered;
+    uint64_t xport_rnr_dropped;
 } AinicStats;
 
 /* Per queue pair counters (STATS_GET, struct ainic_qp_stats) */

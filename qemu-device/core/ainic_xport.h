@@ -30,7 +30,12 @@
 #define AINIC_XPORT_RTO_MAX_NS     (1000 * 1000000ull)
 #define AINIC_XPORT_RTO_G_NS       (1 * 1000000ull)   /* clock granularity */
 #define AINIC_XPORT_RETRY_LIMIT    12
+/*
+ * RNR back-off (§10.3): the first wait of an episode, doubled for each
+ * probe the receiver refuses again, up to the cap
+ */
 #define AINIC_XPORT_RNR_DELAY_NS   (1 * 1000000ull)
+#define AINIC_XPORT_RNR_MAX_NS     (64 * 1000000ull)
 #define AINIC_XPORT_HOLDDOWN_NS    (1000 * 1000000ull)
 /*
  * The retransmit watchdog's period, and how long a deadline may pass
@@ -78,7 +83,21 @@ typedef struct AinicConn {
     uint32_t ack_req_psn;       /* last packet sent with ACK_REQ */
     uint64_t rto_at;            /* 0: no timer */
     uint64_t rto_stuck_until;   /* x-fault: the RTO fires not before */
+    /*
+     * Receiver not ready: back off until rnr_until, then send the oldest
+     * unSACKed packet alone (the probe) until cumulative progress; then
+     * the tail refused before it, [rnr_tail_psn, rnr_tail_end) as sent
+     * before rnr_since, goes again at once.
+     */
     uint64_t rnr_until;         /* 0: not backing off */
+    uint64_t rnr_since;         /* the episode's first RNR */
+    uint8_t rnr_shift;          /* back-off doublings since progress */
+    bool rnr_probing;           /* back-off over: the probe alone may go */
+    bool rnr_probe_sent;
+    bool rnr_tail_due;          /* progress: resend the refused tail */
+    uint32_t rnr_probe_psn;
+    uint32_t rnr_tail_psn;
+    uint32_t rnr_tail_end;
     uint64_t holddown_until;    /* ERROR: when the slot frees */
 
     /* Receive side */
@@ -93,6 +112,12 @@ typedef struct AinicConn {
     bool ts_valid;
     bool nack_sent;             /* NACK SEQ sent for this rcv_nxt */
     bool ack_pending;           /* an ACK could not go out: wire busy */
+    /*
+     * An RNR went out and nothing was placed or held since (one RNR per
+     * episode, §10.4); rnr_refused is the PSN it named
+     */
+    bool rnr_answered;
+    uint32_t rnr_refused;
 
     AinicConnStats st;
 } AinicConn;

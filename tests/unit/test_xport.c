@@ -27,6 +27,7 @@
 #define XP_CAPS         (DP_CAPS | AINIC_CAP_RELIABLE)
 #define US              1000ull
 #define MS              1000000ull
+#define RETX_LOG        64
 
 typedef struct Impair {
     double loss;                /* probability per frame */
@@ -52,6 +53,10 @@ typedef struct Node {
     unsigned data_dropped;      /* its DATA frames the link lost */
     unsigned data_duplicated;
     unsigned ctrl_in;           /* ACKs and NACKs the link delivered to it */
+    /* What the node put on the link, before any impairment */
+    unsigned rnr_out;           /* NACK RNR */
+    unsigned retx_out;          /* DATA marked as a retransmission */
+    uint64_t retx_at[RETX_LOG]; /* when, the first RETX_LOG of them */
 } Node;
 
 typedef struct LinkPkt {
@@ -125,6 +130,18 @@ static void on_send(Env *e, const void *buf, size_t len)
 
     if (dst < 0) {
         return;                 /* broadcast or nobody: not modelled */
+    }
+    if (type == AINIC_PKT_NACK &&
+        len >= AINIC_ENCAP_LEN + sizeof(struct ainic_nack) &&
+        f[AINIC_ENCAP_LEN + offsetof(struct ainic_nack, code)] ==
+        AINIC_NACK_RNR) {
+        src->rnr_out++;
+    }
+    if (data && (f[42 + offsetof(struct ainic_xport_hdr, flags)] & AINIC_XH_F_RETX)) {
+        if (src->retx_out < RETX_LOG) {
+            src->retx_at[src->retx_out] = net->now;
+        }
+        src->retx_out++;
     }
     if (src->out.down || (src->out.drop_ctrl && !data)) {
         src->data_dropped += data;
@@ -536,11 +553,134 @@ TEST(slow_receiver_held_packets_placed_on_rx_doorbell)
     net_run(net, 200 * MS);
     EXPECT_EQ(16u, net->n[1].rx_ok);
     EXPECT_GT(st(net, 1)->xport_ooo_buffered + st(net, 1)->xport_rnr_sent, 0u);
-    fprintf(stderr, "DBG rnr %lu held %u\n", (unsigned long)st(net, 1)->xport_rnr_sent, conn_to(net, 1, 0)->rcv_nxt - conn_to(net, 1, 0)->place_nxt);
     net->n[1].rx_serve = true;
     ASSERT_TRUE(net_settle(net, 20000 * MS));
     EXPECT_EQ(600u, net->n[1].rx_ok);
     EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+/* The RNR back-off of round k (0: the first of an episode), spec §10.3 */
+static uint64_t rnr_delay(unsigned k)
+{
+    uint64_t d = AINIC_XPORT_RNR_DELAY_NS;
+
+    while (k-- && d < AINIC_XPORT_RNR_MAX_NS) {
+        d *= 2;
+    }
+    return d < AINIC_XPORT_RNR_MAX_NS ? d : AINIC_XPORT_RNR_MAX_NS;
+}
+
+/* Back-off rounds that fit in a stall of ns: each one ends with a probe */
+static unsigned rnr_rounds(uint64_t ns)
+{
+    uint64_t t = 0;
+    unsigned k = 0;
+
+    while (t + rnr_delay(k) <= ns) {
+        t += rnr_delay(k++);
+    }
+    return k;
+}
+
+/*
+ * No RNR storm: the receiving host takes nothing for 300 ms while 600
+ * datagrams wait. The receiver answers RNR once per episode, the sender
+ * backs off (1 ms doubling to the cap) and then probes with one packet:
+ * on the link, about one RNR and one retransmission per round the stall
+ * allows, not one per packet of the window. When the host serves again
+ * the probe gets through, the refused tail follows at once (no timeout),
+ * and every datagram arrives once and in order.
+ */
+TEST(slow_receiver_rnr_once_per_backoff_round)
+{
+    const uint64_t stall = 300 * MS;
+    Net *net = net_new(2, 71);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned rounds = rnr_rounds(stall), rnr_stall, retx_stall, k;
+
+    rx->rx_serve = false;
+    tx->to_send[1] = 600;
+    net_run(net, stall);
+    rnr_stall = rx->rnr_out;
+    retx_stall = tx->retx_out;
+    TH_LOG("stall %llu ms (%u back-off rounds): RNR sent %u, retransmitted %u",
+           (unsigned long long)(stall / MS), rounds, rnr_stall, retx_stall);
+    EXPECT_EQ(16u, rx->rx_ok);              /* the buffers posted at start */
+    /* One RNR to start, one per refused probe; 1 of slack */
+    ASSERT_GT(rnr_stall, 0u);
+    EXPECT_LE(rnr_stall, rounds + 2);
+    /* One probe per round: no window resent */
+    EXPECT_GE(retx_stall, rounds - 1);
+    EXPECT_LE(retx_stall, rounds + 1);
+    /* The probes' spacing: each back-off twice the last, to the cap */
+    for (k = 1; k < retx_stall && k <= rounds && k < RETX_LOG; k++) {
+        uint64_t gap = tx->retx_at[k] - tx->retx_at[k - 1];
+
+        EXPECT_GE(gap, rnr_delay(k));
+        EXPECT_LE(gap, rnr_delay(k) + MS);
+    }
+    /* The sender's own count agrees with the link */
+    EXPECT_EQ(rnr_stall, st(net, 0)->xport_rnr_rcvd);
+    EXPECT_GT(st(net, 1)->xport_rnr_dropped, 0u);
+    rx->rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(600u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    TH_LOG("in all: RNR sent %u, retransmitted %u, dropped without RNR %llu",
+           rx->rnr_out, tx->retx_out,
+           (unsigned long long)st(net, 1)->xport_rnr_dropped);
+    /* The refused tail went again on the probe's ACK, not on a timeout */
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    EXPECT_EQ(rx->rnr_out, st(net, 1)->xport_rnr_sent);
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, conn_to(net, 0, 1)->state);
+    net_free(net);
+}
+
+/*
+ * A probe the wire loses is a loss like any other: no RNR comes back, so
+ * the RTO armed beyond the back-off sends it again (an RTO later, not
+ * after the doubled back-off a refusal would have cost), the receiver
+ * (still stalled) refuses that copy with an RNR, and nothing is lost when
+ * the host comes back.
+ */
+TEST(slow_receiver_lost_probe_caught_by_rto)
+{
+    const unsigned refused = 4;             /* probes refused before */
+    Net *net = net_new(2, 73);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    uint64_t gap;
+    unsigned rnr, retx;
+
+    rx->rx_serve = false;
+    tx->to_send[1] = 200;
+    while (rx->rnr_out < 1 + refused && net->now < 200 * MS) {
+        net_run(net, 100 * US);
+    }
+    ASSERT_EQ(1 + refused, rx->rnr_out);
+    ASSERT_EQ(refused, tx->retx_out);
+    rnr = rx->rnr_out;
+    retx = tx->retx_out;
+    tx->out.burst = 1;                      /* the next DATA: the probe */
+    while (tx->retx_out < retx + 2 && net->now < 400 * MS) {
+        net_run(net, 100 * US);
+    }
+    ASSERT_EQ(retx + 2, tx->retx_out);      /* the probe, then its copy */
+    EXPECT_EQ(1u, tx->data_dropped);
+    gap = tx->retx_at[retx + 1] - tx->retx_at[retx];
+    TH_LOG("probe lost: sent again %llu us later",
+           (unsigned long long)(gap / US));
+    EXPECT_GE(gap, AINIC_XPORT_RTO_MIN_NS);
+    EXPECT_LT(gap, rnr_delay(refused + 1));
+    net_run(net, MS);
+    EXPECT_EQ(rnr + 1, rx->rnr_out);        /* that copy was refused too */
+    rx->rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(200u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_EQ(1u, tx->data_dropped);
     EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
     net_free(net);
 }

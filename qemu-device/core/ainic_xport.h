@@ -36,6 +36,12 @@
  */
 #define AINIC_XPORT_RNR_DELAY_NS   (1 * 1000000ull)
 #define AINIC_XPORT_RNR_MAX_NS     (64 * 1000000ull)
+/*
+ * After an RNR episode the window opens again from this many packets,
+ * doubling with each ACK that advances, so a host that drained a little
+ * is not sent the whole refused tail at once
+ */
+#define AINIC_XPORT_RNR_RAMP       2
 #define AINIC_XPORT_HOLDDOWN_NS    (1000 * 1000000ull)
 /*
  * The retransmit watchdog's period, and how long a deadline may pass
@@ -87,11 +93,13 @@ typedef struct AinicConn {
      * Receiver not ready: back off until rnr_until, then send the oldest
      * unSACKed packet alone (the probe) until cumulative progress; then
      * the tail refused before it, [rnr_tail_psn, rnr_tail_end) as sent
-     * before rnr_since, goes again at once.
+     * before rnr_since, goes again, within a window of rnr_ramp packets
+     * (0: the full window) that doubles with each ACK that advances.
      */
     uint64_t rnr_until;         /* 0: not backing off */
     uint64_t rnr_since;         /* the episode's first RNR */
     uint8_t rnr_shift;          /* back-off doublings since progress */
+    uint8_t rnr_ramp;
     bool rnr_probing;           /* back-off over: the probe alone may go */
     bool rnr_probe_sent;
     bool rnr_tail_due;          /* progress: resend the refused tail */

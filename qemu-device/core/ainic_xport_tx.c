@@ -37,6 +37,13 @@ static void tx_rnr_clear(AinicConn *c)
     c->rnr_probing = false;
     c->rnr_probe_sent = false;
     c->rnr_tail_due = false;
+    c->rnr_ramp = 0;
+}
+
+/* Packets that may be outstanding: fewer while reopening after an RNR */
+static uint32_t tx_window(const AinicConn *c)
+{
+    return c->rnr_ramp ? c->rnr_ramp : AINIC_XPORT_WINDOW;
 }
 
 /* In an RNR episode: backing off, or probing */
@@ -191,7 +198,8 @@ static void tx_rnr_probe(AinicCore *core, AinicConn *c)
 /*
  * The probe was acknowledged: what was refused after it goes again now,
  * not on a timeout: every packet of the tail not SACKed and last sent
- * before the episode's first RNR. Resumes where a busy wire stopped it.
+ * before the episode's first RNR, as far as the reopening window allows.
+ * Resumes where the window or a busy wire stopped it.
  */
 static bool tx_rnr_tail(AinicCore *core, AinicConn *c)
 {
@@ -206,7 +214,8 @@ static bool tx_rnr_tail(AinicCore *core, AinicConn *c)
         if (p->sacked || !p->sent || p->sent_ns >= c->rnr_since) {
             continue;
         }
-        if (!tx_transmit(core, c, psn, true)) {
+        if (psn - c->snd_una >= tx_window(c) ||
+            !tx_transmit(core, c, psn, true)) {
             c->rnr_tail_psn = psn;
             return false;
         }
@@ -231,10 +240,10 @@ static void tx_pump(AinicCore *core, AinicConn *c)
         }
     }
     if (c->rnr_tail_due && !tx_rnr_tail(core, c)) {
-        return;                     /* wire busy: the rest when it resumes */
+        return;                     /* the rest on an ACK or the wire */
     }
     while (c->snd_nxt != c->snd_end &&
-           c->snd_nxt - c->snd_una < AINIC_XPORT_WINDOW &&
+           c->snd_nxt - c->snd_una < tx_window(c) &&
            tx_transmit(core, c, c->snd_nxt, false)) {
         c->snd_nxt++;
     }
@@ -491,11 +500,16 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
         if (c->snd_una != c->snd_nxt) {
             tx_arm_rto(core, c, now, now + c->rto_ns);
         }
+        if (c->rnr_ramp) {
+            c->rnr_ramp = c->rnr_ramp * 2u < AINIC_XPORT_WINDOW ?
+                          c->rnr_ramp * 2u : 0;
+        }
         if (tx_rnr_waiting(c)) {
             /* The peer took the probe (or more): the episode is over */
             c->rnr_until = 0;
             c->rnr_probing = false;
             c->rnr_tail_due = true;
+            c->rnr_ramp = AINIC_XPORT_RNR_RAMP;
         }
         c->rnr_shift = 0;
     }

@@ -49,6 +49,8 @@ typedef struct Node {
     unsigned rx_ok, rx_bad;
     unsigned tx_posted, tx_done;
     bool rx_serve;              /* the host posts RX buffers */
+    uint64_t rx_pace_ns;        /* a slow host: one buffer per this, 0: all */
+    uint64_t rx_post_at;        /* ... the next one not before */
     unsigned rx_posted;
     unsigned data_dropped;      /* its DATA frames the link lost */
     unsigned data_duplicated;
@@ -236,7 +238,12 @@ static void host_service(Net *net, unsigned i)
     }
     nd->rx_posted -= reaped;
     /* At most 16 buffers out: rx_buf() has 16 per queue */
-    if (nd->rx_serve && nd->rx_posted < 16) {
+    if (nd->rx_serve && nd->rx_pace_ns && nd->rx_posted < 16 &&
+        net->now >= nd->rx_post_at) {
+        rx_post(e, 0, 1);
+        nd->rx_posted++;
+        nd->rx_post_at = net->now + nd->rx_pace_ns;
+    } else if (nd->rx_serve && !nd->rx_pace_ns && nd->rx_posted < 16) {
         rx_post(e, 0, 16 - nd->rx_posted);
         nd->rx_posted = 16;
     }
@@ -681,6 +688,47 @@ TEST(slow_receiver_lost_probe_caught_by_rto)
     EXPECT_EQ(200u, rx->rx_ok);
     EXPECT_EQ(0u, rx->rx_bad);
     EXPECT_EQ(1u, tx->data_dropped);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+/*
+ * A host that drains slowly (one RX buffer every 500 us) rather than not
+ * at all: each time it takes a packet the RNR episode ends, so a round
+ * costs one RNR, the probe, and the reopening window's first packets,
+ * never the whole refused tail. The transfer still goes at the host's
+ * pace, and every datagram arrives once and in order.
+ */
+TEST(slow_draining_receiver_paced_not_flooded)
+{
+    const unsigned n = 300, posted = 16;
+    const uint64_t pace = 500 * US;
+    Net *net = net_new(2, 79);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    uint64_t t0, took, floor_ns, rounds;
+
+    rx->rx_pace_ns = pace;
+    tx->to_send[1] = n;
+    t0 = net->now;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    took = net->now - t0;
+    TH_LOG("%u datagrams to a host taking one per %llu us: %llu ms, RNR sent %u, retransmitted %u",
+           n, (unsigned long long)(pace / US),
+           (unsigned long long)(took / MS), rx->rnr_out, tx->retx_out);
+    EXPECT_EQ(n, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    /* At the host's pace: the buffers it posted at start, then one a pace */
+    floor_ns = (n - posted) * pace;
+    EXPECT_GE(took + MS, floor_ns);         /* net_settle's 1 ms steps */
+    EXPECT_LE(took, floor_ns + floor_ns / 20 + 5 * MS);
+    /* At most one RNR per back-off round, of at least the first delay */
+    rounds = took / AINIC_XPORT_RNR_DELAY_NS + 1;
+    EXPECT_GT(rx->rnr_out, 0u);
+    EXPECT_LE(rx->rnr_out, rounds);
+    /* Fewer retransmissions than datagrams: no window resent wholesale */
+    EXPECT_LE(tx->retx_out, n);
+    EXPECT_LE(tx->retx_out, rounds * (1 + AINIC_XPORT_RNR_RAMP));
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
     EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
     net_free(net);
 }

@@ -383,12 +383,13 @@ static void tx_retransmit_holes(AinicCore *core, AinicConn *c, uint32_t end,
 /*
  * NACK RNR: the peer had no room for psn. Back off (nothing is sent) for
  * the current delay, which doubles, up to the cap, for every probe the
- * peer refuses again; only cumulative progress resets it. An RNR while
- * backing off already changes nothing. RNR never counts toward the retry
- * limit, but the RTO is armed beyond the back-off for a probe the wire
- * loses.
+ * peer refuses again (an RNR at or before the probe's PSN); only
+ * cumulative progress resets it. An RNR while backing off already
+ * changes nothing. RNR never counts toward the retry limit, but the RTO
+ * is armed beyond the back-off for a probe the wire loses.
  */
-static void tx_rnr(AinicCore *core, AinicConn *c, uint64_t now)
+static void tx_rnr(AinicCore *core, AinicConn *c, uint32_t psn,
+                   uint64_t now)
 {
     uint64_t delay;
 
@@ -398,7 +399,7 @@ static void tx_rnr(AinicCore *core, AinicConn *c, uint64_t now)
         return;
     }
     if (c->rnr_probing) {
-        if (c->rnr_probe_sent &&
+        if (c->rnr_probe_sent && !ainic_seq_after(psn, c->rnr_probe_psn) &&
             (AINIC_XPORT_RNR_DELAY_NS << c->rnr_shift) <
             AINIC_XPORT_RNR_MAX_NS) {
             c->rnr_shift++;         /* the probe was refused */
@@ -527,7 +528,7 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
         }
         break;
     case AINIC_NACK_RNR:
-        tx_rnr(core, c, now);
+        tx_rnr(core, c, pkt->psn, now);
         break;
     default:
         core->stats.xport_malformed++;

@@ -733,6 +733,49 @@ TEST(slow_draining_receiver_paced_not_flooded)
     net_free(net);
 }
 
+/*
+ * The RNR path on a lossy link: probes, tails, RNRs and ACKs are lost,
+ * duplicated and reordered like everything else, while the host first
+ * takes nothing, then drains slowly. Nothing may be lost, duplicated or
+ * reordered, and no connection may fail.
+ */
+static void slow_lossy(struct __test_metadata *_metadata, uint64_t seed)
+{
+    Net *net = net_new(2, seed);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned i;
+
+    for (i = 0; i < 2; i++) {
+        net->n[i].out = (Impair){ .loss = 0.05, .dup = 0.01, .reorder = 0.01,
+                                  .reorder_ns = 300 * US };
+    }
+    rx->rx_serve = false;
+    tx->to_send[1] = 400;
+    net_run(net, 100 * MS);
+    rx->rx_serve = true;
+    rx->rx_pace_ns = 200 * US;
+    net_run(net, 50 * MS);
+    rx->rx_pace_ns = 0;
+    if (!net_settle(net, 20000 * MS) || rx->rx_ok != 400 || rx->rx_bad) {
+        TH_LOG("seed %llu", (unsigned long long)seed);
+    }
+    EXPECT_EQ(400u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_GT(rx->rnr_out, 0u);
+    EXPECT_GT(tx->data_dropped, 0u);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+TEST(slow_receiver_on_a_lossy_link)
+{
+    uint64_t seed;
+
+    for (seed = 1; seed <= 40; seed++) {
+        slow_lossy(_metadata, seed);
+    }
+}
+
 TEST(peer_gone_retry_limit_error_event)
 {
     Net *net = net_new(2, 17);

@@ -499,7 +499,7 @@ struct ainic_dev_stats {
 			__le64	xport_error_drops; /* frames for a failed conn */
 			__le64	xport_malformed; /* bad transport packets */
 			__le64	xport_timer_recovered; /* RTOs the watchdog fired */
-			__le64	xport_rnr_dropped; /* no room, no RNR: episode's */
+			__le64	xport_rnr_dropped; /* refused, no RNR (§10.4) */
 		};
 		__le64	words[64];
 	};

@@ -211,7 +211,7 @@ static bool tx_rnr_tail(AinicCore *core, AinicConn *c)
     for (; ainic_seq_before(psn, c->rnr_tail_end); psn++) {
         AinicTxPkt *p = tx_slot(c, psn);
 
-        if (p->sacked || !p->sent || p->sent_ns >= c->rnr_since) {
+        if (p->sacked || !p->sent || p->sent_ns > c->rnr_since) {
             continue;
         }
         if (psn - c->snd_una >= tx_window(c) ||

@@ -734,6 +734,42 @@ TEST(slow_draining_receiver_paced_not_flooded)
 }
 
 /*
+ * A host that takes its RX ring in bursts (one service every 100 us, as a
+ * polled driver might): episodes start and end while packets, ACKs and
+ * RNRs are in flight, the sender ending one on an ACK and starting the
+ * next on an RNR at the same instant. On a link that loses nothing every
+ * refused packet must go again on the RNR path (probe, tail), none wait
+ * for a timeout; and a receiver's episode ends only when its host takes
+ * something, so at most one RNR per burst (and one per refused probe).
+ */
+TEST(bursty_receiver_needs_no_timeout)
+{
+    const unsigned n = 2000;
+    const uint64_t period = 100 * US;
+    Net *net = net_new(2, 5);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned bursts = 0;
+
+    tx->to_send[1] = n;
+    while (rx->rx_ok < n && bursts < 100000) {
+        rx->rx_serve = false;
+        net_run(net, period);
+        rx->rx_serve = true;
+        net_run(net, 20 * US);              /* one host service */
+        bursts++;
+    }
+    net_run(net, 10 * MS);
+    TH_LOG("%u datagrams in %u bursts: RNR sent %u, retransmitted %u",
+           n, bursts, rx->rnr_out, tx->retx_out);
+    EXPECT_EQ(n, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
+    EXPECT_LE(rx->rnr_out, bursts + 1);
+    EXPECT_EQ(rx->rnr_out, st(net, 0)->xport_rnr_rcvd);
+    net_free(net);
+}
+
+/*
  * The RNR path on a lossy link: probes, tails, RNRs and ACKs are lost,
  * duplicated and reordered like everything else, while the host first
  * takes nothing, then drains slowly. Nothing may be lost, duplicated or

@@ -141,6 +141,15 @@ static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
         flags |= AINIC_XH_F_ACK_REQ;
         c->ack_req_psn = psn;
     }
+    /*
+     * After an RNR the window waits for each ACK: the probe, and the last
+     * packet a reopening window allows, ask for it at once
+     */
+    if (c->rnr_probing ||
+        (c->rnr_ramp && psn - c->snd_una + 1 >= c->rnr_ramp)) {
+        flags |= AINIC_XH_F_ACK_REQ;
+        c->ack_req_psn = psn;
+    }
     ainic_wire_restamp(p->frame, flags, c->tx_inc, psn,
                        syn ? c->start_psn : 0, (uint32_t)now);
     /* A link that is down loses the packet: the RTO sends it again */

@@ -126,6 +126,11 @@ typedef struct AinicConn {
      */
     bool rnr_answered;
     uint32_t rnr_refused;
+    /*
+     * An RNR went out and no DATA was accepted since: once the host has
+     * taken every packet held, an ACK tells the sender (§10.4)
+     */
+    bool rnr_ready_owed;
 
     AinicConnStats st;
 } AinicConn;

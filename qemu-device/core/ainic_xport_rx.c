@@ -60,6 +60,7 @@ static void rx_restart(AinicCore *core, AinicConn *c, uint32_t inc,
     c->nack_sent = false;
     c->ts_valid = false;
     c->rnr_answered = false;
+    c->rnr_ready_owed = false;
 }
 
 static uint64_t rx_sack(const AinicConn *c)
@@ -128,6 +129,7 @@ static void rx_refuse(AinicCore *core, AinicConn *c, const AinicWirePkt *pkt)
         c->st.rnr_sent++;
         c->rnr_answered = true;
         c->rnr_refused = pkt->psn;
+        c->rnr_ready_owed = true;
         return;
     }
     core->stats.xport_rnr_dropped++;
@@ -245,6 +247,7 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
         }
     }
     c->rnr_answered = false;        /* placed or held: the episode is over */
+    c->rnr_ready_owed = false;      /* the sender is sending again */
     /* The cumulative point moves over every packet now held */
     while (c->rcv_nxt - c->place_nxt < AINIC_XPORT_RB &&
            c->rb[c->rcv_nxt % AINIC_XPORT_RB]) {
@@ -292,8 +295,20 @@ void ainic_xport_drain(AinicCore *core)
     for (i = 0; i < AINIC_MAX_CONNS; i++) {
         AinicConn *c = &core->xport.conn[i];
 
-        if (c->state != AINIC_CONN_FREE && c->place_nxt != c->rcv_nxt) {
-            rx_place(core, c);
+        if (c->state == AINIC_CONN_FREE || c->place_nxt == c->rcv_nxt) {
+            continue;
+        }
+        rx_place(core, c);
+        /*
+         * After an RNR the host took every packet held: there is room for
+         * a whole window, and an ACK says so now, so the sender need not
+         * wait out its back-off (it probes on it). Not before: a host
+         * that takes one packet at a time would draw a probe, and a
+         * refused window, for each.
+         */
+        if (c->rnr_ready_owed && c->place_nxt == c->rcv_nxt) {
+            c->rnr_ready_owed = false;
+            rx_ack_now(core, c);
         }
     }
 }

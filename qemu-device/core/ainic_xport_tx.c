@@ -523,6 +523,12 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
         }
         c->rnr_shift = 0;
     }
+    if (!code && c->rnr_until) {
+        /* The peer has room again (its ready ACK): probe now */
+        c->rnr_until = 0;
+        c->rnr_probing = true;
+        c->rnr_probe_sent = false;
+    }
     switch (code) {
     case 0:
     case AINIC_NACK_SEQ:

@@ -597,8 +597,10 @@ static unsigned rnr_rounds(uint64_t ns)
  * backs off (1 ms doubling to the cap) and then probes with one packet:
  * on the link, about one RNR and one retransmission per round the stall
  * allows, not one per packet of the window. When the host serves again
- * the probe gets through, the refused tail follows at once (no timeout),
- * and every datagram arrives once and in order.
+ * and has taken what the receiver held, the receiver's ACK ends the
+ * sender's back-off: the probe goes at once, not when the back-off (64 ms
+ * by now) would have ended; the refused tail follows (no timeout), and
+ * every datagram arrives once and in order.
  */
 TEST(slow_receiver_rnr_once_per_backoff_round)
 {
@@ -606,6 +608,7 @@ TEST(slow_receiver_rnr_once_per_backoff_round)
     Net *net = net_new(2, 71);
     Node *tx = &net->n[0], *rx = &net->n[1];
     unsigned rounds = rnr_rounds(stall), rnr_stall, retx_stall, k;
+    uint64_t served, next_probe;
 
     rx->rx_serve = false;
     tx->to_send[1] = 600;
@@ -631,7 +634,21 @@ TEST(slow_receiver_rnr_once_per_backoff_round)
     /* The sender's own count agrees with the link */
     EXPECT_EQ(rnr_stall, st(net, 0)->xport_rnr_rcvd);
     EXPECT_GT(st(net, 1)->xport_rnr_dropped, 0u);
+    /* The back-off would end well after the host is back */
+    ASSERT_GT(retx_stall, 0u);
+    ASSERT_LT(retx_stall, (unsigned)RETX_LOG);
+    next_probe = tx->retx_at[retx_stall - 1] + rnr_delay(retx_stall);
+    ASSERT_GT(next_probe, net->now + 2 * AINIC_XPORT_RNR_DELAY_NS);
     rx->rx_serve = true;
+    served = net->now;
+    while (tx->retx_out == retx_stall && net->now < served + 100 * MS) {
+        net_run(net, 10 * US);
+    }
+    ASSERT_GT(tx->retx_out, retx_stall);
+    TH_LOG("host back: probed %llu us later (the back-off had %llu ms left)",
+           (unsigned long long)((tx->retx_at[retx_stall] - served) / US),
+           (unsigned long long)((next_probe - served) / MS));
+    EXPECT_LT(tx->retx_at[retx_stall], served + AINIC_XPORT_RNR_DELAY_NS);
     ASSERT_TRUE(net_settle(net, 20000 * MS));
     EXPECT_EQ(600u, rx->rx_ok);
     EXPECT_EQ(0u, rx->rx_bad);

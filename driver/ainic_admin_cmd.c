@@ -78,17 +78,20 @@ int ainic_cmd_identify(struct ainic_dev *adev, dma_addr_t buf, u32 len,
 /**
  * ainic_cmd_port_config() - PORT_CONFIG
  * @adev: device
- * @valid: AINIC_PORT_CFG_MTU, AINIC_PORT_CFG_MAC and/or AINIC_PORT_CFG_XPORT
+ * @valid: AINIC_PORT_CFG_MTU, AINIC_PORT_CFG_MAC, AINIC_PORT_CFG_XPORT
+ *	and/or AINIC_PORT_CFG_RX_COALESCE
  * @mtu: with AINIC_PORT_CFG_MTU
  * @mac: with AINIC_PORT_CFG_MAC, else may be NULL
  * @xport: with AINIC_PORT_CFG_XPORT, enum ainic_xport_policy
+ * @rx_coal_bufs: with AINIC_PORT_CFG_RX_COALESCE: 0 turns receive
+ *	coalescing off, else on with at most this many buffers per frame
  *
  * Context: process; sleeps.
  * Return: 0, -ERANGE for an MTU the device refuses, -EINVAL, or another
  * negative errno.
  */
 int ainic_cmd_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
-			  const u8 *mac, u32 xport)
+			  const u8 *mac, u32 xport, u8 rx_coal_bufs)
 {
 	struct ainic_admin_cmd cmd = {};
 
@@ -100,6 +103,10 @@ int ainic_cmd_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
 		ether_addr_copy(cmd.port_config.mac, mac);
 	if (valid & AINIC_PORT_CFG_XPORT)
 		cmd.port_config.xport = cpu_to_le32(xport);
+	if (valid & AINIC_PORT_CFG_RX_COALESCE) {
+		cmd.port_config.rx_coalesce = !!rx_coal_bufs;
+		cmd.port_config.rx_coalesce_max_bufs = rx_coal_bufs;
+	}
 
 	return ainic_cmd_exec(adev, &cmd, NULL);
 }

@@ -12,7 +12,7 @@ int ainic_cmd_nop(struct ainic_dev *adev, u64 cookie, u32 *result);
 int ainic_cmd_identify(struct ainic_dev *adev, dma_addr_t buf, u32 len,
 		       u32 *written);
 int ainic_cmd_port_config(struct ainic_dev *adev, u32 valid, u32 mtu,
-			  const u8 *mac, u32 xport);
+			  const u8 *mac, u32 xport, u8 rx_coal_bufs);
 int ainic_cmd_stats_get(struct ainic_dev *adev, dma_addr_t buf, u32 len,
 			u32 *written);
 int ainic_cmd_q_create(struct ainic_dev *adev, u8 qtype, u16 qid, u16 cq_id,

@@ -10,11 +10,12 @@
  * the event queue is full (the event queue tells, ainic_event.c): then
  * every slot is read again with CONN_QUERY (ENOENT: free).
  *
- * Connections made with conn-add are shadow state like the MTU: a device
- * reset drops every connection, so after recovery the mirror is emptied
- * and those are made again. Every change of the mirror is announced on
- * the genl "conn" group and bumps a generation that conn-get dumps use to
- * flag themselves interrupted.
+ * Connections made with conn-add are pinned in the device (never reaped;
+ * AINIC_CONN_INFO_F_PINNED tells a mirror that reads a slot again) and
+ * shadow state like the MTU: a device reset drops every connection, so
+ * after recovery the mirror is emptied and those are made again. Every
+ * change of the mirror is announced on the genl "conn" group and bumps a
+ * generation that conn-get dumps use to flag themselves interrupted.
  */
 
 #include <linux/etherdevice.h>
@@ -202,6 +203,12 @@ static int ainic_conn_set(struct ainic_dev *adev, u32 id, const u8 *peer,
 	return 0;
 }
 
+/* Whether the device has the connection as made by CONN_CREATE */
+static bool ainic_conn_info_pinned(const struct ainic_conn_info *info)
+{
+	return info->flags & AINIC_CONN_INFO_F_PINNED;
+}
+
 /**
  * ainic_conn_event() - handle a CONN_STATE event
  * @adev: device
@@ -242,7 +249,7 @@ void ainic_conn_event(struct ainic_dev *adev, u32 id, u32 state)
 			goto out;
 		if (!err)
 			err = ainic_conn_set(adev, id, info.peer_mac, state,
-					     false);
+					     ainic_conn_info_pinned(&info));
 	}
 	if (err)
 		dev_warn_ratelimited(adev->dev, "connection %u (state %u) not mirrored: %pe\n",
@@ -284,7 +291,8 @@ void ainic_conns_resync(struct ainic_dev *adev)
 		if (!err && info.state != AINIC_CONN_FREE &&
 		    info.state <= AINIC_CONN_ERROR)
 			err = ainic_conn_set(adev, id, info.peer_mac,
-					     info.state, false);
+					     info.state,
+					     ainic_conn_info_pinned(&info));
 		if (err) {
 			dev_warn_ratelimited(adev->dev, "connection table not read again: %pe\n",
 					     ERR_PTR(err));

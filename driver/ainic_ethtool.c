@@ -5,9 +5,10 @@
  * Without a data path only driver information and the link are reported.
  * With one: channels (-l/-L, combined only), ring sizes (-g/-G), interrupt
  * moderation (-c/-C, with AINIC_CAP_INTR_MODERATION), per-queue
- * counters (-S) and, with AINIC_CAP_RELIABLE, the device's transport
- * totals (STATS_GET, §10.6), named after their struct ainic_dev_stats
- * fields.
+ * counters (-S) and the device's totals (STATS_GET) of the transport
+ * (with AINIC_CAP_RELIABLE, §10.6) and of receive coalescing (with
+ * AINIC_CAP_RX_COALESCE, §7.5), named after their struct
+ * ainic_dev_stats fields.
  */
 
 #include <linux/ethtool.h>
@@ -23,15 +24,19 @@
 /* Names of the struct ainic_stats_snap fields, in order */
 static const char * const ainic_q_stat_names[AINIC_Q_STATS_NUM] = {
 	"packets", "bytes", "drops", "errors", "stops", "wakes",
-	"alloc_fail", "csum", "tso", "bad_comp", "runts",
+	"alloc_fail", "csum", "tso", "bad_comp", "runts", "coal", "coal_segs",
 };
 
-#define AINIC_XSTAT(name) { #name, offsetof(struct ainic_dev_stats, name) }
+#define AINIC_XSTAT_CAP(name, cap) \
+	{ #name, offsetof(struct ainic_dev_stats, name), cap }
+#define AINIC_XSTAT(name)	AINIC_XSTAT_CAP(name, AINIC_CAP_RELIABLE)
+#define AINIC_CSTAT(name)	AINIC_XSTAT_CAP(name, AINIC_CAP_RX_COALESCE)
 
-/* The device's transport counters in ethtool -S, after the queues' */
+/* The device's counters in ethtool -S, after the queues', by capability */
 static const struct {
 	const char *name;
 	size_t off;
+	u64 cap;
 } ainic_xport_stats[] = {
 	AINIC_XSTAT(xport_tx_pkts),
 	AINIC_XSTAT(xport_tx_bytes),
@@ -59,14 +64,29 @@ static const struct {
 	AINIC_XSTAT(xport_malformed),
 	AINIC_XSTAT(xport_timer_recovered),
 	AINIC_XSTAT(xport_rnr_dropped),
+	AINIC_CSTAT(rx_coalesced_frames),
+	AINIC_CSTAT(rx_coalesced_segs),
+	AINIC_CSTAT(rx_coalesce_flush_timer),
+	AINIC_CSTAT(rx_coalesce_flush_limit),
+	AINIC_CSTAT(rx_coalesce_flush_psh),
+	AINIC_CSTAT(rx_coalesce_flush_mismatch),
+	AINIC_CSTAT(rx_coalesce_flush_other),
 };
 
 static_assert(ARRAY_SIZE(ainic_xport_stats) == AINIC_XPORT_STATS_NUM);
 
+static bool ainic_xport_stat_shown(struct ainic_net *an, unsigned int i)
+{
+	return ainic_has_cap(an->adev, ainic_xport_stats[i].cap);
+}
+
 static unsigned int ainic_xport_stats_num(struct ainic_net *an)
 {
-	return ainic_has_cap(an->adev, AINIC_CAP_RELIABLE) ?
-	       AINIC_XPORT_STATS_NUM : 0;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < AINIC_XPORT_STATS_NUM; i++)
+		n += ainic_xport_stat_shown(an, i);
+	return n;
 }
 
 /*
@@ -78,7 +98,7 @@ static void ainic_xport_stats_read(struct ainic_net *an)
 {
 	struct ainic_dev *adev = an->adev;
 	struct ainic_dev_stats *st;
-	unsigned int i;
+	unsigned int i, n;
 	dma_addr_t dma;
 	u32 len = 0;
 	__le64 v;
@@ -90,13 +110,15 @@ static void ainic_xport_stats_read(struct ainic_net *an)
 
 	err = ainic_cmd_stats_get(adev, dma, sizeof(*st), &len);
 	if (!err && len >= sizeof(*st)) {
-		for (i = 0; i < AINIC_XPORT_STATS_NUM; i++) {
+		for (i = 0, n = 0; i < AINIC_XPORT_STATS_NUM; i++) {
+			if (!ainic_xport_stat_shown(an, i))
+				continue;
 			memcpy(&v, (u8 *)st + ainic_xport_stats[i].off,
 			       sizeof(v));
-			an->xport_stats[i] = le64_to_cpu(v);
+			an->xport_stats[n++] = le64_to_cpu(v);
 		}
 	} else {
-		netdev_warn_once(an->netdev, "STATS_GET failed (%d, %u bytes): transport counters not updated\n",
+		netdev_warn_once(an->netdev, "STATS_GET failed (%d, %u bytes): device counters not updated\n",
 				 err, len);
 	}
 
@@ -263,8 +285,9 @@ static void ainic_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 		for (j = 0; j < AINIC_Q_STATS_NUM; j++)
 			ethtool_sprintf(&data, "rx%u_%s", i,
 					ainic_q_stat_names[j]);
-	for (i = 0; i < ainic_xport_stats_num(an); i++)
-		ethtool_puts(&data, ainic_xport_stats[i].name);
+	for (i = 0; i < AINIC_XPORT_STATS_NUM; i++)
+		if (ainic_xport_stat_shown(an, i))
+			ethtool_puts(&data, ainic_xport_stats[i].name);
 }
 
 static void ainic_get_ethtool_stats(struct net_device *netdev,
@@ -284,7 +307,7 @@ static void ainic_get_ethtool_stats(struct net_device *netdev,
 		return;
 	ainic_xport_stats_read(an);
 	memcpy(&data[2 * n * AINIC_Q_STATS_NUM], an->xport_stats,
-	       sizeof(an->xport_stats));
+	       ainic_xport_stats_num(an) * sizeof(an->xport_stats[0]));
 }
 
 static const struct ethtool_ops ainic_ethtool_ops_basic = {

@@ -445,7 +445,7 @@ int ainic_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	err = 0;
 	if (xport != adev->xport)
 		err = ainic_cmd_port_config(adev, AINIC_PORT_CFG_XPORT, 0, NULL,
-					    xport);
+					    xport, 0);
 	if (!err)
 		adev->xport = xport;
 	rtnl_unlock();

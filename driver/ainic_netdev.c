@@ -274,14 +274,30 @@ static void ainic_get_stats64(struct net_device *netdev,
 	stats->rx_length_errors = rx.runts;
 }
 
+/*
+ * The buffers the device may merge into one frame (§7.5) with @features
+ * (0: coalescing off): the skb head and MAX_SKB_FRAGS page frags, and
+ * fewer than the smallest RX ring holds.
+ */
+static u8 ainic_rx_coal_bufs(struct net_device *netdev,
+			     netdev_features_t features)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+
+	if (!(features & NETIF_F_GRO_HW))
+		return 0;
+
+	return min3(1U + MAX_SKB_FRAGS, (1U << an->min_log2) - 1, 255U);
+}
+
 /**
  * ainic_port_replay() - program the device's port configuration
  * @adev: device
  *
- * The netdev's MTU and address and the transport policy (@adev->xport,
- * set with genl dev-set) are the shadow of the port configuration: the
- * device forgets them on reset (§3.2), so they are written at every open
- * and after recovery.
+ * The netdev's MTU and address, the transport policy (@adev->xport,
+ * set with genl dev-set) and receive coalescing (NETIF_F_GRO_HW) are the
+ * shadow of the port configuration: the device forgets them on reset
+ * (§3.2), so they are written at every open and after recovery.
  *
  * Context: process, RTNL held.
  * Return: 0 or a negative errno.
@@ -290,6 +306,7 @@ int ainic_port_replay(struct ainic_dev *adev)
 {
 	struct net_device *netdev = adev->netdev;
 	u32 valid = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC;
+	u8 coal_bufs = 0;
 
 	ASSERT_RTNL();
 	if (!netdev)
@@ -298,9 +315,13 @@ int ainic_port_replay(struct ainic_dev *adev)
 	/* Without the capability the device knows no policy (EINVAL) */
 	if (ainic_has_cap(adev, AINIC_CAP_RELIABLE))
 		valid |= AINIC_PORT_CFG_XPORT;
+	if (netdev->hw_features & NETIF_F_GRO_HW) {
+		valid |= AINIC_PORT_CFG_RX_COALESCE;
+		coal_bufs = ainic_rx_coal_bufs(netdev, netdev->features);
+	}
 
 	return ainic_cmd_port_config(adev, valid, netdev->mtu,
-				     netdev->dev_addr, adev->xport);
+				     netdev->dev_addr, adev->xport, coal_bufs);
 }
 
 static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
@@ -309,7 +330,7 @@ static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
 	int err;
 
 	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MTU, new_mtu,
-				    NULL, 0);
+				    NULL, 0, 0);
 	if (err) {
 		netdev_err(netdev, "device refused MTU %d: %pe\n", new_mtu,
 			   ERR_PTR(err));
@@ -324,6 +345,33 @@ static int ainic_change_mtu(struct net_device *netdev, int new_mtu)
 	return 0;
 }
 
+/*
+ * rx-gro-hw: receive coalescing in the device (§7.5), at run time with
+ * PORT_CONFIG; while the netdev is down the next open programs it. A
+ * refusal leaves the features as they were (the core keeps them).
+ */
+static int ainic_set_features(struct net_device *netdev,
+			      netdev_features_t features)
+{
+	struct ainic_net *an = netdev_priv(netdev);
+	netdev_features_t changed = netdev->features ^ features;
+	int err;
+
+	if (!(changed & NETIF_F_GRO_HW) || !netif_running(netdev))
+		return 0;
+
+	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_RX_COALESCE, 0,
+				    NULL, 0,
+				    ainic_rx_coal_bufs(netdev, features));
+	if (err) {
+		netdev_err(netdev, "device refused to turn receive coalescing %s: %pe\n",
+			   (features & NETIF_F_GRO_HW) ? "on" : "off",
+			   ERR_PTR(err));
+		return err;
+	}
+	return 0;
+}
+
 static int ainic_set_mac_address(struct net_device *netdev, void *p)
 {
 	struct ainic_net *an = netdev_priv(netdev);
@@ -334,7 +382,7 @@ static int ainic_set_mac_address(struct net_device *netdev, void *p)
 		return -EADDRNOTAVAIL;
 
 	err = ainic_cmd_port_config(an->adev, AINIC_PORT_CFG_MAC, 0,
-				    addr->sa_data, 0);
+				    addr->sa_data, 0, 0);
 	if (err) {
 		netdev_err(netdev, "device refused MAC %pM: %pe\n",
 			   addr->sa_data, ERR_PTR(err));
@@ -484,6 +532,7 @@ static const struct net_device_ops ainic_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_tx_timeout		= ainic_tx_timeout,
 	.ndo_features_check	= ainic_features_check,
+	.ndo_set_features	= ainic_set_features,
 };
 
 /* Data path parameters and features from the capabilities */
@@ -535,11 +584,15 @@ static int ainic_netdev_init_datapath(struct ainic_net *an)
 		features |= NETIF_F_TSO | NETIF_F_TSO6;
 	if (ainic_has_cap(adev, AINIC_CAP_RX_CSUM))
 		features |= NETIF_F_RXCSUM;
+	/* Merging needs the device's checksum check (§7.5) */
+	if (ainic_has_cap(adev, AINIC_CAP_RX_COALESCE | AINIC_CAP_RX_CSUM))
+		features |= NETIF_F_GRO_HW;
 
 	netdev->hw_features |= features;
 	netdev->features |= features;
 	/* TSO hdr_len would have to cover a VLAN tag: not promised by §7.2 */
-	netdev->vlan_features |= features & ~(NETIF_F_TSO | NETIF_F_TSO6);
+	netdev->vlan_features |= features & ~(NETIF_F_TSO | NETIF_F_TSO6 |
+					      NETIF_F_GRO_HW);
 	netdev->stat_ops = &ainic_stat_ops;
 
 	an->qstats = kcalloc(an->max_qps, sizeof(*an->qstats), GFP_KERNEL);

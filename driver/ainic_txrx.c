@@ -79,6 +79,8 @@ void ainic_q_stats_read(struct ainic_q_stats *s, struct ainic_stats_snap *o)
 		o->tso = u64_stats_read(&s->tso);
 		o->bad_comp = u64_stats_read(&s->bad_comp);
 		o->runts = u64_stats_read(&s->runts);
+		o->coal = u64_stats_read(&s->coal);
+		o->coal_segs = u64_stats_read(&s->coal_segs);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 }
 
@@ -96,6 +98,8 @@ void ainic_stats_add(struct ainic_stats_snap *sum,
 	sum->tso += s->tso;
 	sum->bad_comp += s->bad_comp;
 	sum->runts += s->runts;
+	sum->coal += s->coal;
+	sum->coal_segs += s->coal_segs;
 }
 EXPORT_SYMBOL_IF_KUNIT(ainic_stats_add);
 
@@ -129,6 +133,8 @@ static void ainic_stats_fill_rx(struct netdev_queue_stats_rx *rx,
 	rx->alloc_fail = s->alloc_fail;
 	rx->hw_drops = s->errors;
 	rx->csum_unnecessary = s->csum;
+	rx->hw_gro_packets = s->coal;
+	rx->hw_gro_wire_packets = s->coal_segs;
 }
 
 static void ainic_stats_fill_tx(struct netdev_queue_stats_tx *tx,
@@ -643,6 +649,61 @@ drop:
 }
 
 /**
+ * ainic_rx_coalesced() - make a frame the device merged a GSO skb
+ * @skb: the frame, eth_type_trans() done
+ * @cflags: its EOP CQE's flags, AINIC_CQE_F_COALESCED set
+ * @segs: the CQE's gso_segs
+ *
+ * The device merged @segs in-order TCP segments into one frame with valid
+ * headers (§7.5); the stack may take it as GRO would have built it. A
+ * frame that is not what the CQE says is the device's bug.
+ *
+ * Context: NAPI.
+ * Return: true if @skb is now a TCP GSO skb, false if the CQE lied.
+ */
+static bool ainic_rx_coalesced(struct sk_buff *skb, u16 cflags, u16 segs)
+{
+	bool v6 = cflags & AINIC_CQE_F_TSO_IPV6;
+	unsigned int nhlen, hdrlen;
+	const struct tcphdr *th;
+
+	if (segs < 2)
+		return false;
+
+	if (v6) {
+		nhlen = sizeof(struct ipv6hdr);
+		if (skb->protocol != htons(ETH_P_IPV6) ||
+		    !pskb_may_pull(skb, nhlen + sizeof(*th)) ||
+		    ((struct ipv6hdr *)skb->data)->nexthdr != IPPROTO_TCP)
+			return false;
+	} else {
+		const struct iphdr *iph;
+
+		if (skb->protocol != htons(ETH_P_IP) ||
+		    !pskb_may_pull(skb, sizeof(*iph)))
+			return false;
+		iph = (const struct iphdr *)skb->data;
+		nhlen = iph->ihl * 4;
+		if (iph->version != 4 || nhlen < sizeof(*iph) ||
+		    iph->protocol != IPPROTO_TCP ||
+		    !pskb_may_pull(skb, nhlen + sizeof(*th)))
+			return false;
+	}
+	th = (const struct tcphdr *)(skb->data + nhlen);
+	hdrlen = nhlen + th->doff * 4;
+	if (th->doff < 5 || !pskb_may_pull(skb, hdrlen) ||
+	    skb->len < hdrlen + segs)
+		return false;
+
+	skb_shinfo(skb)->gso_type = v6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4;
+	skb_shinfo(skb)->gso_size = DIV_ROUND_UP(skb->len - hdrlen, segs);
+	skb_shinfo(skb)->gso_segs = segs;
+	/* The device checked each segment and summed the merged one */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	return true;
+}
+
+/**
  * ainic_rx_clean() - receive frames from the RX completion queue
  * @qp: queue pair
  * @budget: most completions to look at
@@ -662,7 +723,7 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 	struct ainic_rxq *rxq = &qp->rxq;
 	struct ainic_cq *cq = &qp->rxcq;
 	unsigned int pkts = 0, bytes = 0, drops = 0, errors = 0, csum = 0;
-	unsigned int bad = 0;
+	unsigned int bad = 0, coal = 0, coal_segs = 0;
 	struct ainic_cqe *cqe;
 	int ncqe = 0;
 
@@ -670,7 +731,7 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 		u32 idx = le16_to_cpu(cqe->desc_index);
 		u16 cflags = le16_to_cpu(cqe->cflags);
 		u32 len = le32_to_cpu(cqe->len);
-		u32 cons = rxq->cons;
+		u32 cons = rxq->cons, flen;
 		struct page *page;
 		struct sk_buff *skb;
 
@@ -727,10 +788,29 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 			skb->ip_summed = CHECKSUM_UNNECESSARY;
 			csum++;
 		}
-		pkts++;
-		bytes += skb->len;
+		flen = skb->len;
 		skb_record_rx_queue(skb, qp->idx);
 		skb->protocol = eth_type_trans(skb, netdev);
+		if (cflags & AINIC_CQE_F_COALESCED) {
+			u16 segs = le16_to_cpu(cqe->gso_segs);
+
+			if (unlikely(!ainic_rx_coalesced(skb, cflags, segs))) {
+				bad++;
+				if (net_ratelimit())
+					netdev_warn(netdev,
+						    "qp%u: bad coalesced RX completion (%u segments, cflags 0x%x), frame dropped\n",
+						    qp->idx, segs, cflags);
+				napi_consume_skb(skb, budget);
+				continue;
+			}
+			/* As the wire saw it: ip -s link matches the fabric */
+			pkts += segs;
+			coal++;
+			coal_segs += segs;
+		} else {
+			pkts++;
+		}
+		bytes += flen;
 		napi_gro_receive(&qp->napi, skb);
 	}
 
@@ -745,6 +825,8 @@ static int ainic_rx_clean(struct ainic_qp *qp, int budget)
 		u64_stats_add(&rxq->stats->errors, errors);
 		u64_stats_add(&rxq->stats->bad_comp, bad);
 		u64_stats_add(&rxq->stats->csum, csum);
+		u64_stats_add(&rxq->stats->coal, coal);
+		u64_stats_add(&rxq->stats->coal_segs, coal_segs);
 		u64_stats_update_end(&rxq->stats->syncp);
 	}
 

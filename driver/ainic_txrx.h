@@ -39,6 +39,8 @@ struct page_pool;
  *	that is not outstanding or not a frame's last, a length beyond the
  *	buffer); dropped, and for TX the device is reset
  * @runts: RX: frames whose first buffer is shorter than an Ethernet header
+ * @coal: RX: frames the device merged from several TCP segments (§7.5)
+ * @coal_segs: RX: the segments in them
  */
 struct ainic_q_stats {
 	struct u64_stats_sync syncp;
@@ -53,6 +55,8 @@ struct ainic_q_stats {
 	u64_stats_t tso;
 	u64_stats_t bad_comp;
 	u64_stats_t runts;
+	u64_stats_t coal;
+	u64_stats_t coal_segs;
 };
 
 /**
@@ -68,6 +72,8 @@ struct ainic_q_stats {
  * @tso: see struct ainic_q_stats
  * @bad_comp: see struct ainic_q_stats
  * @runts: see struct ainic_q_stats
+ * @coal: see struct ainic_q_stats
+ * @coal_segs: see struct ainic_q_stats
  */
 struct ainic_stats_snap {
 	u64 packets;
@@ -81,6 +87,8 @@ struct ainic_stats_snap {
 	u64 tso;
 	u64 bad_comp;
 	u64 runts;
+	u64 coal;
+	u64 coal_segs;
 };
 
 #define AINIC_Q_STATS_NUM	(sizeof(struct ainic_stats_snap) / sizeof(u64))
@@ -225,8 +233,11 @@ struct ainic_txdrop_stats {
 	u64_stats_t dropped;
 };
 
-/* Transport counters of STATS_GET in ethtool -S (ainic_ethtool.c) */
-#define AINIC_XPORT_STATS_NUM	26
+/*
+ * Device counters of STATS_GET in ethtool -S (ainic_ethtool.c): the
+ * transport's and receive coalescing's
+ */
+#define AINIC_XPORT_STATS_NUM	33
 
 /**
  * struct ainic_net - netdev private area
@@ -251,8 +262,8 @@ struct ainic_txdrop_stats {
  * @qstats: counters of queue pairs 0 .. @max_qps - 1. They are kept when
  *	the queues are freed (down, reconfiguration), so per-queue counters
  *	and totals never go back; queues beyond @num_qps count as base stats
- * @xport_stats: the device's transport counters as last read for ethtool
- *	-S (in ainic_ethtool.c's order); under RTNL
+ * @xport_stats: the device's counters as last read for ethtool -S (the
+ *	ones its capabilities have, in ainic_ethtool.c's order); under RTNL
  * @num_txdrop: entries in @txdrop
  * @txdrop: per TX queue drop counters used without a data path
  */

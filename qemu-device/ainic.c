@@ -61,6 +61,7 @@ struct AinicState {
     char *serial;
     uint32_t if_version;
     bool reliable;              /* announce AINIC_CAP_RELIABLE */
+    bool rx_coalesce;           /* announce AINIC_CAP_RX_COALESCE */
     char *fault_pending;        /* x-fault set before realize */
 
     QEMUBH *tx_bh;              /* TX queues over their budget */
@@ -214,6 +215,12 @@ static void ainic_trace(void *opaque, AinicTraceEvent ev, uint64_t a,
         break;
     case AINIC_TRACE_XPORT_TIMER_RECOVERED:
         trace_ainic_xport_timer_recovered(a, b / 1000);
+        break;
+    case AINIC_TRACE_RXC_OPEN:
+        trace_ainic_rx_coalesce_open(a, b, c);
+        break;
+    case AINIC_TRACE_RXC_FLUSH:
+        trace_ainic_rx_coalesce_flush(a, b, c, d);
         break;
     }
 }
@@ -523,7 +530,8 @@ static void ainic_realize(PCIDevice *pdev, Error **errp)
     cfg.max_qps = s->queues;
     cfg.if_version = s->if_version;
     cfg.caps = AINIC_CAPS_V1 | AINIC_CAPS_DATAPATH |
-               (s->reliable ? AINIC_CAP_RELIABLE : 0);
+               (s->reliable ? AINIC_CAP_RELIABLE : 0) |
+               (s->rx_coalesce ? AINIC_CAP_RX_COALESCE : 0);
     if (s->serial) {
         g_strlcpy(cfg.serial, s->serial, sizeof(cfg.serial));
     } else {
@@ -705,6 +713,8 @@ static const Property ainic_properties[] = {
     DEFINE_PROP_STRING("serial", AinicState, serial),
     /* The reliable transport (spec §10); off: a plain NIC, RAW frames */
     DEFINE_PROP_BOOL("reliable", AinicState, reliable, true),
+    /* Receive coalescing (spec §7.5); the driver turns it on */
+    DEFINE_PROP_BOOL("rx-coalesce", AinicState, rx_coalesce, true),
     /* Lets tests present an unsupported interface version to the driver */
     DEFINE_PROP_UINT32("x-if-version", AinicState, if_version,
                        AINIC_IF_VERSION(AINIC_IF_VERSION_MAJOR,

@@ -37,8 +37,10 @@ uint8_t ainic_op_conn_create(AinicCore *core, const uint8_t *cmd,
         guest_error(core, "CONN_CREATE: multicast, zero or own MAC");
         return AINIC_STS_EINVAL;
     }
+    /* Made or not, the host asked for it: it is pinned from now on */
     c = ainic_conn_find(core, mac);
     if (c) {
+        c->pinned = true;
         *result = ainic_conn_id(core, c);
         return AINIC_STS_EEXIST;
     }
@@ -46,6 +48,7 @@ uint8_t ainic_op_conn_create(AinicCore *core, const uint8_t *cmd,
     if (!c) {
         return AINIC_STS_ENOSPC;    /* counted in xport_conns_refused */
     }
+    c->pinned = true;
     *result = ainic_conn_id(core, c);
     return AINIC_STS_OK;
 }
@@ -86,6 +89,7 @@ uint8_t ainic_op_conn_query(AinicCore *core, const uint8_t *cmd,
 #define CI(f) (b + offsetof(struct ainic_conn_info, f))
     st32(CI(conn_id), id);
     *CI(state) = c->state;
+    *CI(flags) = c->pinned ? AINIC_CONN_INFO_F_PINNED : 0;
     memcpy(CI(peer_mac), c->peer, 6);
     st32(CI(tx_incarnation), c->tx_inc);
     st32(CI(rx_incarnation), c->rx_inc);

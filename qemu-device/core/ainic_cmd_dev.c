@@ -1,6 +1,7 @@
 /*
  * ainic: admin commands on the device as a whole: NOP, IDENTIFY,
- * PORT_CONFIG (MTU, MAC, underlay address) and STATS_GET.
+ * PORT_CONFIG (MTU, MAC, underlay address, transport policy, receive
+ * coalescing) and STATS_GET.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -73,8 +74,10 @@ uint8_t ainic_op_identify(AinicCore *core, const uint8_t *cmd,
 uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
                              uint32_t *result)
 {
-    const uint32_t known = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC |
-                           AINIC_PORT_CFG_UNDERLAY_IP | AINIC_PORT_CFG_XPORT;
+    uint32_t known = AINIC_PORT_CFG_MTU | AINIC_PORT_CFG_MAC |
+                     AINIC_PORT_CFG_UNDERLAY_IP | AINIC_PORT_CFG_XPORT;
+    uint8_t coal = cmd[CMD_OFF(port_config.rx_coalesce)];
+    uint8_t coal_bufs = cmd[CMD_OFF(port_config.rx_coalesce_max_bufs)];
     uint32_t xport = ld32(cmd + CMD_OFF(port_config.xport));
     const uint8_t *uip = cmd + CMD_OFF(port_config.underlay_ip);
     uint32_t valid = ld32(cmd + CMD_OFF(port_config.valid));
@@ -83,7 +86,11 @@ uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
 
     (void)result;
 
-    if (!all_zero(cmd + CMD_OFF(port_config.rsvd), 2)) {
+    if (core->cfg.caps & AINIC_CAP_RX_COALESCE) {
+        known |= AINIC_PORT_CFG_RX_COALESCE;
+    }
+    if (!all_zero(cmd + CMD_OFF(port_config.rsvd), 2) ||
+        !all_zero(cmd + CMD_OFF(port_config.rsvd1), 2)) {
         guest_error(core, "PORT_CONFIG: non-zero rsvd field");
         return AINIC_STS_EINVAL;
     }
@@ -103,6 +110,12 @@ uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
         return AINIC_STS_ERANGE;
     }
 
+    if ((valid & AINIC_PORT_CFG_RX_COALESCE) &&
+        (coal > 1 || (coal && !coal_bufs) || (!coal && coal_bufs))) {
+        guest_error(core, "PORT_CONFIG: rx_coalesce %u with max_bufs %u "
+                    "(on: 1 with 1..255, off: 0 with 0)", coal, coal_bufs);
+        return AINIC_STS_EINVAL;
+    }
     if ((valid & AINIC_PORT_CFG_XPORT) && xport != AINIC_XPORT_RAW &&
         (xport != AINIC_XPORT_RELIABLE ||
          !(core->cfg.caps & AINIC_CAP_RELIABLE))) {
@@ -120,6 +133,9 @@ uint8_t ainic_op_port_config(AinicCore *core, const uint8_t *cmd,
     }
     if (valid & AINIC_PORT_CFG_XPORT) {
         core->xport.policy = xport;
+    }
+    if (valid & AINIC_PORT_CFG_RX_COALESCE) {
+        ainic_rxc_configure(core, coal, coal_bufs);
     }
     if (valid & AINIC_PORT_CFG_UNDERLAY_IP) {
         core->underlay_ip = (uint32_t)uip[0] << 24 | (uint32_t)uip[1] << 16 |
@@ -185,6 +201,13 @@ uint8_t ainic_op_stats_get(AinicCore *core, const uint8_t *cmd,
     PUT_STAT(xport_error_drops);
     PUT_STAT(xport_malformed);
     PUT_STAT(xport_timer_recovered);
+    PUT_STAT(rx_coalesced_frames);
+    PUT_STAT(rx_coalesced_segs);
+    PUT_STAT(rx_coalesce_flush_timer);
+    PUT_STAT(rx_coalesce_flush_limit);
+    PUT_STAT(rx_coalesce_flush_psh);
+    PUT_STAT(rx_coalesce_flush_mismatch);
+    PUT_STAT(rx_coalesce_flush_other);
     PUT_STAT(xport_rnr_dropped);
 #undef PUT_STAT
 

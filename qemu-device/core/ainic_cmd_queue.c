@@ -135,6 +135,7 @@ uint8_t ainic_op_q_destroy(AinicCore *core, const uint8_t *cmd,
         }
     }
     if (qtype == AINIC_QTYPE_RXQ) {
+        ainic_rxc_drop_queue(core, qid);      /* what it coalesced, too */
         ainic_rxb_flush(core, qid, true);     /* its waiting frames are lost */
     }
     memset(q, 0, sizeof(*q));

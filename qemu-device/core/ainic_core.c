@@ -24,6 +24,7 @@ void ainic_core_reset(AinicCore *core, AinicResetKind kind)
     ainic_eventq_reset(core);
     ainic_selftest_reset(core);
     ainic_xport_reset(core);
+    ainic_rxc_reset(core);
     ainic_rx_reset(core);
     ainic_hostq_reset(core);
     memset(&core->stats, 0, sizeof(core->stats));
@@ -351,7 +352,8 @@ int ainic_core_init(AinicCore *core, const AinicCoreConfig *cfg,
     core->num_vectors = 1 + cfg->max_qps;
 
     if (ainic_intr_init(core) || ainic_adminq_init(core) ||
-        ainic_inject_init(core) || ainic_xport_init(core)) {
+        ainic_inject_init(core) || ainic_xport_init(core) ||
+        ainic_rxc_init(core)) {
         ainic_core_fini(core);
         return -1;
     }
@@ -368,5 +370,6 @@ void ainic_core_fini(AinicCore *core)
     ainic_adminq_fini(core);
     ainic_inject_fini(core);
     ainic_xport_fini(core);
+    ainic_rxc_fini(core);
     ainic_rx_reset(core);
 }

@@ -18,6 +18,7 @@
  *   ainic_txq.c       transmit: descriptors, gather, completion, budgets
  *   ainic_tso.c       the resumable TSO iterator
  *   ainic_rxq.c       receive: steering, backlogs, placement, backpressure
+ *   ainic_rxcoal.c    receive coalescing of in-order TCP segments (§7.5)
  *   ainic_offload.c   pure packet parsing, checksums and flow hash
  *   ainic_wire.c      pure encapsulation and decapsulation (§8)
  *   ainic_xport.c     reliable transport: connections, states, timer;
@@ -45,6 +46,7 @@
 #include "ainic_hostq.h"
 #include "ainic_txq.h"
 #include "ainic_rxq.h"
+#include "ainic_rxcoal.h"
 #include "ainic_selftest.h"
 #include "ainic_inject.h"
 #include "ainic_xport.h"
@@ -129,6 +131,7 @@ struct AinicCore {
     AinicQueue cq[AINIC_MAX_CQS];
     AinicTx tx;                             /* ainic_txq.c, ainic_tso.c */
     AinicRx rx;                             /* ainic_rxq.c */
+    AinicRxCoal rxc;                        /* ainic_rxcoal.c */
     AinicSelftest selftest;                 /* ainic_selftest.c */
     AinicXport xport;                       /* ainic_xport*.c */
     /* Fault injector (not touched by reset: the tests own it) */

@@ -76,7 +76,7 @@ int ainic_write_colored(AinicCore *core, uint64_t addr, uint8_t *entry,
  */
 int ainic_cqe_post(AinicCore *core, AinicQueue *cq, uint8_t qtype,
                    uint16_t qid, uint16_t desc_index, uint32_t len,
-                   uint16_t cflags, uint8_t status)
+                   uint16_t cflags, uint16_t gso_segs, uint8_t status)
 {
     uint8_t e[sizeof(struct ainic_cqe)];
     uint64_t addr = cq->ring_addr + (uint64_t)cq->prod * sizeof(e);
@@ -86,6 +86,7 @@ int ainic_cqe_post(AinicCore *core, AinicQueue *cq, uint8_t qtype,
     st16(e + offsetof(struct ainic_cqe, desc_index), desc_index);
     st16(e + offsetof(struct ainic_cqe, qid), qid);
     st16(e + offsetof(struct ainic_cqe, cflags), cflags);
+    st16(e + offsetof(struct ainic_cqe, gso_segs), gso_segs);
     e[offsetof(struct ainic_cqe, status)] = status;
     e[offsetof(struct ainic_cqe, qtype)] = qtype;
     e[offsetof(struct ainic_cqe, flags)] = cq->color ? AINIC_CQE_COLOR : 0;

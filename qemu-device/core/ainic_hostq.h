@@ -73,7 +73,7 @@ int ainic_write_colored(AinicCore *core, uint64_t addr, uint8_t *entry,
 /* One CQE (the caller checked for a free slot); -1 on a DMA failure */
 int ainic_cqe_post(AinicCore *core, AinicQueue *cq, uint8_t qtype,
                    uint16_t qid, uint16_t desc_index, uint32_t len,
-                   uint16_t cflags, uint8_t status);
+                   uint16_t cflags, uint16_t gso_segs, uint8_t status);
 /* n new entries on cq: its interrupt, if enabled */
 void ainic_cq_irq(AinicCore *core, AinicQueue *cq, uint32_t n);
 /* Resume waiting queues (cq_id -1: all; else those completing to it) */

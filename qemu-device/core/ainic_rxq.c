@@ -13,6 +13,7 @@
 #include "ainic_priv.h"
 #include "ainic_offload.h"
 #include "ainic_wire.h"
+#include "ainic_rxcoal.h"
 
 /* Room may have appeared: let the embedder offer held frames again */
 void ainic_rx_kick(AinicCore *core)
@@ -55,10 +56,20 @@ static void rx_drop(AinicCore *core, size_t len, AinicRxDropReason why)
     trace(core, AINIC_TRACE_RX_DROP, len, why, 0, 0);
 }
 
-static bool rxq_has_room(const AinicQueue *q, const AinicQueue *cq,
-                         uint32_t nbuf)
+uint32_t ainic_rxq_free_bufs(AinicCore *core, const AinicQueue *q)
 {
-    return ainic_ring_used(q) >= nbuf && ainic_cq_free(cq) >= nbuf;
+    uint32_t bufs = ainic_ring_used(q);
+    uint32_t slots = ainic_cq_free(&core->cq[q->cq_id]);
+    uint32_t n = bufs < slots ? bufs : slots;
+    uint32_t res = ainic_rxc_reserved(&core->rxc, q->qid);
+
+    return n > res ? n - res : 0;
+}
+
+/* Room for an nbuf-buffer frame beyond what open aggregates reserved */
+static bool rxq_has_room(AinicCore *core, const AinicQueue *q, uint32_t nbuf)
+{
+    return ainic_rxq_free_bufs(core, q) >= nbuf;
 }
 
 static uint32_t rx_nbuf(const AinicQueue *q, uint32_t len)
@@ -72,7 +83,7 @@ static bool rxq_can_take(AinicCore *core, const AinicQueue *q)
     const AinicQueue *cq = &core->cq[q->cq_id];
 
     return q->active && !q->broken && cq->active && !cq->broken &&
-           rxq_has_room(q, cq, 1);
+           rxq_has_room(core, q, 1);
 }
 
 static bool rxb_has_space(const AinicCore *core, unsigned qp, uint32_t len)
@@ -114,17 +125,20 @@ void ainic_rxb_flush(AinicCore *core, unsigned qp, bool count)
 
 /*
  * Write one frame into the buffers of q (room checked) and its CQEs
- * (§7.3). The rx-short and rx-corrupt faults change what the CQEs say,
- * never what the device does with its rings.
+ * (§7.3, §7.5). The rx-short and rx-corrupt faults change what the CQEs
+ * say, never what the device does with its rings.
  */
-static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
-                       uint32_t ilen)
+void ainic_rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
+                      uint32_t ilen, const AinicRxMeta *m)
 {
     AinicQueue *cq = &core->cq[q->cq_id];
     uint32_t nbuf = rx_nbuf(q, ilen), i, off, csum_ok = 0, posted = 0;
+    uint16_t eop_flags = m ? m->cflags : 0, segs = m ? m->segs : 1;
     bool ok = true, runt;
 
-    if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
+    if (m) {
+        csum_ok = AINIC_CQE_F_CSUM_OK;  /* verified per segment (§7.5) */
+    } else if (core->cfg.caps & AINIC_CAP_RX_CSUM) {
         csum_ok = ainic_rx_csum_ok(inner, ilen) ? AINIC_CQE_F_CSUM_OK : 0;
     }
     runt = ainic_fault_take(&core->faults, AINIC_FAULT_RX_SHORT);
@@ -165,7 +179,7 @@ static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
         /* A failed buffer ends (and drops) the frame */
         cflags = (status || i == nbuf - 1) ? AINIC_CQE_F_EOP : 0;
         if (!status && i == nbuf - 1) {
-            cflags |= csum_ok;
+            cflags |= csum_ok | eop_flags;
         }
         clen = status ? 0 : chunk;
         if (runt && i == 0 && !status) {
@@ -182,7 +196,8 @@ static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
                   0);
         }
         if (ainic_cqe_post(core, cq, AINIC_QTYPE_RXQ, q->qid, cidx, clen,
-                           cflags, status)) {
+                           cflags, (cflags & AINIC_CQE_F_COALESCED) ? segs : 0,
+                           status)) {
             ok = false;
             break;
         }
@@ -194,10 +209,11 @@ static void rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
     ainic_cq_irq(core, cq, posted);
     if (!ok) {
         rx_drop(core, ilen, AINIC_RX_DROP_DMA);
+        core->stats.rx_dropped += segs - 1u;
         return;
     }
-    core->stats.rx_packets++;
-    core->stats.rx_bytes += ilen;
+    core->stats.rx_packets += segs;
+    core->stats.rx_bytes += m ? m->wire_bytes : ilen;
     trace(core, AINIC_TRACE_RX_FRAME, q->qid, ilen, nbuf, 0);
 }
 
@@ -209,12 +225,11 @@ void ainic_rx_drain(AinicCore *core, unsigned qp)
 
     while (b->count && datapath_ready(core) && q->active && !q->broken &&
            !core->cq[q->cq_id].broken &&
-           rxq_has_room(q, &core->cq[q->cq_id],
-                        rx_nbuf(q, b->len[b->head]))) {
+           rxq_has_room(core, q, rx_nbuf(q, b->len[b->head]))) {
         uint32_t len;
         uint8_t *f = rxb_pop(core, qp, &len);
 
-        rx_deliver(core, q, f, len);
+        ainic_rx_deliver(core, q, f, len, NULL);
         free(f);
     }
 }
@@ -288,10 +303,15 @@ AinicRxPlace ainic_rx_place(AinicCore *core, const uint8_t *inner,
         rx_drop(core, ilen, AINIC_RX_DROP_NO_QUEUE);    /* never fits */
         return AINIC_RX_LOST;
     }
-    if (!rxq_has_room(q, cq, nbuf)) {
+    if (ainic_rxc_offer(core, q, inner, ilen)) {
+        return AINIC_RX_PLACED;         /* held in reserved buffers */
+    }
+    if (!rxq_has_room(core, q, nbuf)) {
+        /* What is held must not wait behind what waits (§7.5) */
+        ainic_rxc_flush_queue(core, q->qid, AINIC_RXC_FLUSH_OTHER);
         return AINIC_RX_NO_ROOM;
     }
-    rx_deliver(core, q, inner, ilen);
+    ainic_rx_deliver(core, q, inner, ilen, NULL);
     return AINIC_RX_PLACED;
 }
 
@@ -366,10 +386,15 @@ bool ainic_core_receive(AinicCore *core, const void *buf, size_t len)
         return true;
     }
     b = &core->rx.backlog[q->qid];
-    if (!b->count && rxq_has_room(q, cq, nbuf)) {
-        rx_deliver(core, q, inner, ilen);
+    if (!b->count && ainic_rxc_offer(core, q, inner, ilen)) {
         return true;
     }
+    if (!b->count && rxq_has_room(core, q, nbuf)) {
+        ainic_rx_deliver(core, q, inner, ilen, NULL);
+        return true;
+    }
+    /* The backlog's way: what coalescing holds goes first (§7.5) */
+    ainic_rxc_flush_queue(core, q->qid, AINIC_RXC_FLUSH_OTHER);
     copy = rxb_has_space(core, q->qid, ilen) ? malloc(ilen) : NULL;
     if (copy) {
         memcpy(copy, inner, ilen);

@@ -30,6 +30,21 @@ typedef enum AinicRxPlace {
     AINIC_RX_LOST,              /* no queue can take it, ever: dropped */
 } AinicRxPlace;
 
+/* A merged frame (§7.5): what its CQEs and the counters say */
+typedef struct AinicRxMeta {
+    uint16_t segs;              /* wire segments in it */
+    uint16_t cflags;            /* COALESCED, TSO_IPV6 on the EOP CQE */
+    uint32_t wire_bytes;        /* their lengths as received */
+} AinicRxMeta;
+
+/*
+ * Write one frame into q's buffers (room checked by the caller) and post
+ * its CQEs. m: a merged frame, its checksum known good; NULL: a plain one.
+ */
+void ainic_rx_deliver(AinicCore *core, AinicQueue *q, const uint8_t *inner,
+                      uint32_t ilen, const AinicRxMeta *m);
+/* Buffers q could take now: posted and CQ slots, less the reservations */
+uint32_t ainic_rxq_free_bufs(AinicCore *core, const AinicQueue *q);
 /* Place one inner frame from the transport into its RX queue */
 AinicRxPlace ainic_rx_place(AinicCore *core, const uint8_t *inner,
                             uint32_t ilen);

@@ -255,7 +255,7 @@ static int tx_complete(AinicCore *core, AinicQueue *q, AinicQueue *cq,
         desc = n > 1 ? q->cons : q->prod;
         trace(core, AINIC_TRACE_FAULT, AINIC_FAULT_TX_WRONG_DESC, desc, 0, 0);
     }
-    if (ainic_cqe_post(core, cq, AINIC_QTYPE_TXQ, q->qid, desc, flen, 0,
+    if (ainic_cqe_post(core, cq, AINIC_QTYPE_TXQ, q->qid, desc, flen, 0, 0,
                        status)) {
         return -1;
     }

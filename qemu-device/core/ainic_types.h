@@ -55,9 +55,9 @@
 
 /*
  * Timers the core creates: one per queue vector, admin-late, irq-storm,
- * the transport's and its retransmit watchdog
+ * the transport's, its retransmit watchdog and receive coalescing's
  */
-#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 4)
+#define AINIC_CORE_TIMERS       (AINIC_MAX_QPS + 5)
 
 /* Events for the embedder's trace hook; arguments as documented */
 typedef enum AinicTraceEvent {
@@ -84,8 +84,10 @@ typedef enum AinicTraceEvent {
     AINIC_TRACE_CONN_STATE,     /* a: conn, b: old state, c: new state */
     AINIC_TRACE_XPORT_TX,       /* a: conn, b: psn, c: 1 retransmission */
     AINIC_TRACE_XPORT_TIMER_RECOVERED, /* a: conn, b: ns overdue */
+    AINIC_TRACE_RXC_OPEN,       /* a: qp, b: length, c: TCP seq */
+    AINIC_TRACE_RXC_FLUSH,      /* a: qp, b: segments, c: length, d: why */
 } AinicTraceEvent;
-#define AINIC_TRACE_NR          (AINIC_TRACE_XPORT_TIMER_RECOVERED + 1)
+#define AINIC_TRACE_NR          (AINIC_TRACE_RXC_FLUSH + 1)
 
 typedef enum AinicRxDropReason {
     AINIC_RX_DROP_NO_DATAPATH,  /* not enabled, link down, no data path */
@@ -151,6 +153,12 @@ typedef struct AinicStats {
     uint64_t xport_conns_created, xport_conns_reaped, xport_conns_refused;
     uint64_t xport_error_drops, xport_malformed;
     uint64_t xport_timer_recovered;
+    /* Receive coalescing (§7.5) */
+    uint64_t rx_coalesced_frames, rx_coalesced_segs;
+    uint64_t rx_coalesce_flush_timer, rx_coalesce_flush_limit;
+    uint64_t rx_coalesce_flush_psh, rx_coalesce_flush_mismatch;
+    uint64_t rx_coalesce_flush_other;
+    /* Reliable transport, continued */
     uint64_t xport_rnr_dropped;
 } AinicStats;
 

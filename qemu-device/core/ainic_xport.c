@@ -105,7 +105,8 @@ void ainic_conn_free(AinicCore *core, AinicConn *c)
 
 static bool conn_reapable(const AinicConn *c, uint64_t now)
 {
-    return c->state != AINIC_CONN_ERROR && !ainic_xport_tx_busy(c) &&
+    return !c->pinned && c->state != AINIC_CONN_ERROR &&
+           !ainic_xport_tx_busy(c) &&
            !ainic_xport_rx_busy(c) && !c->ack_owed && !c->ack_pending &&
            now - c->last_used_ns >= AINIC_XPORT_REAP_IDLE_NS;
 }
@@ -238,7 +239,9 @@ static void xport_timer_cb(void *opaque)
             continue;
         }
         if (c->state == AINIC_CONN_ERROR) {
-            if (now >= c->holddown_until) {
+            if (now >= c->holddown_until && c->pinned) {
+                ainic_xport_tx_restart(core, c);   /* keeps its slot */
+            } else if (now >= c->holddown_until) {
                 ainic_conn_free(core, c);
                 x->slot_wait = true;    /* a slot is free */
             } else {

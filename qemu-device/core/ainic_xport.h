@@ -72,6 +72,7 @@ typedef struct AinicConnStats {
 typedef struct AinicConn {
     uint8_t state;              /* enum ainic_conn_state */
     uint8_t peer[6];
+    bool pinned;                /* CONN_CREATE: never reaped (§10.1) */
     uint64_t last_used_ns;
 
     /* Send side */
@@ -207,6 +208,8 @@ void ainic_xport_tx_timeout(AinicCore *core, AinicConn *c, uint64_t now);
 /* Free what each side holds */
 void ainic_xport_tx_clear(AinicCore *core, AinicConn *c);
 void ainic_xport_rx_clear(AinicCore *core, AinicConn *c);
+/* A pinned connection's hold-down ended: its send side starts afresh */
+void ainic_xport_tx_restart(AinicCore *core, AinicConn *c);
 /* Whether the side holds anything (a connection can then not be reaped) */
 bool ainic_xport_tx_busy(const AinicConn *c);
 bool ainic_xport_rx_busy(const AinicConn *c);

@@ -69,6 +69,20 @@ void ainic_xport_tx_clear(AinicCore *core, AinicConn *c)
     tx_rnr_clear(c);
 }
 
+/*
+ * The send side as if never started (IDLE); the next frame begins a new
+ * incarnation. The receive side and the counters are the peer's and stay.
+ */
+void ainic_xport_tx_restart(AinicCore *core, AinicConn *c)
+{
+    ainic_xport_tx_clear(core, c);
+    c->tx_inc = 0;
+    c->retries = 0;
+    c->rto_ns = c->rto_base_ns;
+    c->holddown_until = 0;
+    ainic_conn_set_state(core, c, AINIC_CONN_IDLE);
+}
+
 AinicXportAdmit ainic_xport_admit(AinicCore *core, const uint8_t *inner,
                                   uint32_t len)
 {

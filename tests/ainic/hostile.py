@@ -642,6 +642,19 @@ def sc_admin_cmds(dev, mem, log):
     log.expect("PORT_CONFIG: multicast or zero MAC", count=2)
     log.expect("PORT_CONFIG: non-zero rsvd")
     log.mark()
+    # Receive coalescing's fields (spec 7.5): refused with the capability
+    # (bad values) and without it (its valid bit unknown); rsvd1 always
+    pcc = lambda valid, on, bufs, rsvd=0: pc(valid, 1500) + struct.pack(
+        "<IBBH", 0, on, bufs, rsvd)
+    a.expect(EINVAL, "PORT_CONFIG rx_coalesce 2", OP_PORT_CONFIG,
+             pcc(0x10, 2, 4))
+    a.expect(EINVAL, "PORT_CONFIG rx_coalesce on with 0 buffers",
+             OP_PORT_CONFIG, pcc(0x10, 1, 0))
+    a.expect(EINVAL, "PORT_CONFIG rx_coalesce off with 5 buffers",
+             OP_PORT_CONFIG, pcc(0x10, 0, 5))
+    a.expect(EINVAL, "PORT_CONFIG rsvd1", OP_PORT_CONFIG, pcc(1, 0, 0, 1))
+    log.expect("PORT_CONFIG:", count=4)
+    log.mark()
     ring = mem.phys(5)
     qc = a.q_create
     nqp = d.rd(REG_MAX_QPS)

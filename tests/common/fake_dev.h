@@ -184,5 +184,10 @@ void mkcq(Env *e, uint16_t cq, uint8_t log2);
 /* Queue pair qp: CQs, TXQ and RXQ with 64 entries (§7.1) */
 void mkqp(Env *e, uint16_t qp);
 uint8_t *wire(Env *e, unsigned i);
+/*
+ * Encapsulate a frame by transmitting it on queue pair 0 (loopback
+ * through the wire log); returns the wire frame's length in out.
+ */
+size_t encap(Env *e, uint8_t *out, const uint8_t *f, size_t len);
 
 #endif /* AINIC_TESTS_FAKE_DEV_H */

@@ -6,14 +6,16 @@
  * from the fabric through ainic_core_receive(), raw or wrapped in a valid
  * RAW ainic header with one byte corrupted, interleaved with buffer
  * posting (also raw descriptors and doorbells), CQ reaping and doorbells,
- * masking, queue destruction and re-creation.
+ * masking, queue destruction and re-creation; with receive coalescing
+ * (§7.5) on or toggled, TCP segment sequences of four flows.
  *
  * Invariants: every CQE is well formed, names the driver's next buffer and
  * holds at most buf_size bytes, filling every buffer but a frame's last
  * (EOP); the device never has more CQEs outstanding than the CQ holds; a
  * frame the core refuses leaves can_receive() false until room appears;
- * every frame taken is delivered, dropped or waiting in a bounded RX
- * backlog, once.
+ * every frame taken is delivered, dropped, waiting in a bounded RX
+ * backlog or held in a coalescing aggregate, once; a COALESCED frame is a
+ * valid TCP segment (IP and TCP checksums, lengths) of gso_segs segments.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -34,6 +36,8 @@ typedef struct RxState {
     uint8_t held[FUZZ_RX_MAX_LEN + 74];
     size_t held_len;                /* 0: nothing held */
     uint64_t taken;                 /* frames receive() took */
+    bool coal_ever;                 /* coalescing was on at some point */
+    uint32_t tcp_seq[4];            /* next sequence number per flow */
 } RxState;
 
 static void mkrxq(Env *e, RxState *s, uint16_t qp)
@@ -53,8 +57,91 @@ static void mkrxq(Env *e, RxState *s, uint16_t qp)
  * one); a frame delivered whole adds up to its inner length and its bytes
  * are in the buffers the descriptors name.
  */
+/*
+ * A merged frame read back from its buffers: a valid TCP segment whose
+ * lengths agree with what was written and with gso_segs
+ */
+static void check_merged(uint16_t qp, const uint8_t *f, uint32_t len,
+                         uint16_t cflags)
+{
+    bool v6 = cflags & AINIC_CQE_F_TSO_IPV6;
+    uint32_t l4 = v6 ? 54 : 34, iplen;
+
+    if (len < l4 + 20 || rd16(f + 12) != (v6 ? 0x86dd : 0x0800)) {
+        fuzz_fail("RXQ %u: COALESCED frame of %u bytes, not TCP/IPv%d", qp,
+                  len, v6 ? 6 : 4);
+    }
+    iplen = v6 ? 40 + rd16(f + 18) : rd16(f + 16);
+    if (iplen + 14 != len || (!v6 && ref_fold(ref_sum(0, f + 14, 20)) !=
+                                     0xffff) ||
+        !l4_csum_valid(f, 14, l4, v6, 6, len - l4)) {
+        fuzz_fail("RXQ %u: COALESCED frame of %u bytes: IP length %u or a "
+                  "checksum is wrong", qp, len, iplen);
+    }
+}
+
+/*
+ * With coalescing, one receive() may place an earlier aggregate as well:
+ * each frame's CQEs are well formed, and a merged one is checked whole
+ * where its buffers do not overlap.
+ */
+static void check_frames(Env *e, uint16_t qp, uint32_t from, uint32_t n)
+{
+    const AinicQueue *cq = &e->core->cq[2 * qp + 1];
+    uint32_t buf_size = e->core->rxq[qp].buf_size, i, k, flen = 0, first = 0;
+    static uint8_t frame[FUZZ_RX_MAX_LEN + 65536];
+    bool overlap = false;
+
+    for (i = 0; i < n; i++) {
+        struct ainic_cqe c;
+        struct ainic_rx_desc d;
+        uint16_t fl;
+        uint32_t l;
+
+        memcpy(&c, gpa(e, cq->ring_addr + ((from + i) & (cq->size - 1)) * 16),
+               16);
+        fuzz_check_cqe(e, 2 * qp + 1, &c);
+        fl = le16toh(c.cflags);
+        l = le32toh(c.len);
+        if (le16toh(c.desc_index) >= RXQ_N || l > buf_size ||
+            (!(fl & AINIC_CQE_F_EOP) && (c.status || l != buf_size))) {
+            fuzz_fail("RXQ %u: CQE %u: buffer %u, len %u, status %u", qp, i,
+                      le16toh(c.desc_index), l, c.status);
+        }
+        memcpy(&d, gpa(e, ring_of(AINIC_QTYPE_RXQ, qp) +
+                          le16toh(c.desc_index) * 16u), 16);
+        for (k = first; k < i && !c.status; k++) {
+            struct ainic_cqe p;
+            struct ainic_rx_desc pd;
+
+            memcpy(&p, gpa(e, cq->ring_addr +
+                              ((from + k) & (cq->size - 1)) * 16), 16);
+            memcpy(&pd, gpa(e, ring_of(AINIC_QTYPE_RXQ, qp) +
+                               le16toh(p.desc_index) * 16u), 16);
+            overlap |= !(le64toh(pd.addr) + le32toh(p.len) <=
+                         le64toh(d.addr) ||
+                         le64toh(d.addr) + l <= le64toh(pd.addr));
+        }
+        if (!c.status && flen + l <= sizeof(frame)) {
+            memcpy(frame + flen, gpa(e, le64toh(d.addr)), l);
+        }
+        flen += l;
+        if (fl & AINIC_CQE_F_EOP) {
+            if ((fl & AINIC_CQE_F_COALESCED) && !overlap) {
+                check_merged(qp, frame, flen, fl);
+            }
+            flen = 0;
+            first = i + 1;
+            overlap = false;
+        }
+    }
+    if (flen) {
+        fuzz_fail("RXQ %u: a frame without EOP", qp);
+    }
+}
+
 static void check_delivery(Env *e, uint16_t qp, uint32_t from,
-                           const uint8_t *pkt)
+                           const uint8_t *pkt, bool coalescing)
 {
     const AinicQueue *cq = &e->core->cq[2 * qp + 1];
     const uint8_t *inner = pkt + 14 + (pkt[14] & 0xf) * 4 + 8 + 32;
@@ -63,6 +150,10 @@ static void check_delivery(Env *e, uint16_t qp, uint32_t from,
     uint32_t buf_size = e->core->rxq[qp].buf_size, len[RXQ_N];
     uint64_t lo[RXQ_N];
 
+    if (coalescing) {
+        check_frames(e, qp, from, n);
+        return;
+    }
     for (i = 0; i < n; i++) {
         struct ainic_cqe c;
         struct ainic_rx_desc d;
@@ -134,12 +225,69 @@ static uint64_t accounted(const Env *e)
             bytes += b->len[(b->head + i) % AINIC_RX_BACKLOG];
         }
         n += b->count;
+        for (i = 0; i < AINIC_RXC_FLOWS; i++) {
+            n += e->core->rxc.q[qp].agg[i].segs;
+        }
+        if (e->core->rxc.q[qp].open > AINIC_RXC_FLOWS) {
+            fuzz_fail("RXQ %u: %u aggregates open", qp,
+                      e->core->rxc.q[qp].open);
+        }
     }
     if (bytes != e->core->rx.backlog_bytes || bytes > AINIC_RX_BACKLOG_BYTES) {
         fuzz_fail("backlogs hold %u bytes, the core counts %u", bytes,
                   e->core->rx.backlog_bytes);
     }
     return n;
+}
+
+/* The next segment of flow how & 3 (RX_TCP); returns the inner length */
+static size_t mk_flow_segment(RxState *s, uint8_t *f, uint8_t how,
+                              uint16_t plen)
+{
+    unsigned flow = how & 3;
+    bool v6 = how & 4;
+    uint32_t l4 = v6 ? 54 : 34, thl = 32, i;
+    uint8_t *t = f + l4;
+    size_t len;
+
+    plen %= 1400;
+    len = v6 ? mk_tcp6(f, 0, 0x10) : mk_tcp4(f, 0, 0, 0, 0x10);
+    /* 12 bytes of options: NOP NOP timestamp */
+    len += 12;
+    if (v6) {
+        wr16(f + 18, thl + plen);
+    } else {
+        wr16(f + 16, 20 + thl + plen);
+        wr16(f + 24, 0);
+        wr16(f + 24, ~ref_fold(ref_sum(0, f + 14, 20)));
+    }
+    wr16(t, 7000 + flow);
+    wr16(t + 2, 80);
+    if (how & 0x10) {
+        s->tcp_seq[flow] += 1 + plen;   /* a gap */
+    }
+    wr32(t + 4, s->tcp_seq[flow]);
+    s->tcp_seq[flow] += plen;
+    wr32(t + 8, s->tcp_seq[flow] / 3);
+    t[12] = (thl / 4) << 4;
+    t[13] = 0x10 | ((how & 8) ? 0x08 : 0) | ((how & 0x80) ? 0x01 : 0);
+    wr16(t + 14, 1000 + flow);
+    t[20] = 1;
+    t[21] = 1;
+    t[22] = 8;
+    t[23] = 10;
+    wr32(t + 24, (how & 0x40) ? s->tcp_seq[flow] : 1);
+    wr32(t + 28, 2);
+    for (i = 0; i < plen; i++) {
+        t[thl + i] = (uint8_t)(i * 31 + flow);
+    }
+    wr16(t + 16, 0);
+    wr16(t + 16, ~ref_fold(pseudo(f, 14, v6, 6, thl + plen) +
+                           ref_sum(0, t, thl + plen)));
+    if (how & 0x20) {
+        t[16] ^= 0x11;
+    }
+    return len + plen;
 }
 
 /* Offer a frame as QEMU does; one the core refuses is held */
@@ -166,7 +314,7 @@ static void offer(Env *e, RxState *s, const uint8_t *pkt, size_t len)
             if (!taken) {
                 fuzz_fail("receive() held a frame but wrote CQEs");
             }
-            check_delivery(e, qp, prod[qp], pkt);
+            check_delivery(e, qp, prod[qp], pkt, s->coal_ever);
         }
     }
     if (taken) {
@@ -180,6 +328,18 @@ static void offer(Env *e, RxState *s, const uint8_t *pkt, size_t len)
         memcpy(s->held, pkt, len);
     }
     s->held_len = len;
+}
+
+static struct ainic_admin_cmd coalesce_cmd(uint8_t on, uint8_t bufs,
+                                           uint8_t rsvd)
+{
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_PORT_CONFIG);
+
+    c.port_config.valid = htole32(AINIC_PORT_CFG_RX_COALESCE);
+    c.port_config.rx_coalesce = on;
+    c.port_config.rx_coalesce_max_bufs = bufs;
+    c.port_config.rsvd1[0] = rsvd;
+    return c;
 }
 
 static void retry(Env *e, RxState *s)
@@ -247,13 +407,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s || !pkt) {
         abort();
     }
-    fuzz_dp_up(&e, (setup & 8) ? AINIC_CAP_RX_CSUM : 0);
+    fuzz_dp_up_caps(&e, AINIC_CAP_RX_COALESCE,
+                    (setup & 8) ? AINIC_CAP_RX_CSUM : 0);
     s->nqp = 1 + (setup & 3);
     for (qp = 0; qp < s->nqp; qp++) {
         s->buf_size[qp] = (qp == 0 && (setup & 4)) ? SMALL_BUF : RX_BUF;
         mkcq(&e, 2 * qp, 6);
         mkcq(&e, 2 * qp + 1, 6);
         mkrxq(&e, s, qp);
+    }
+    if (setup & 0x10) {
+        if (run(&e, coalesce_cmd(1, 1 + 3 * (setup >> 5), 0))) {
+            fuzz_fail("harness: coalescing refused");
+        }
+        s->coal_ever = true;
     }
 
     while (in.n) {
@@ -346,6 +513,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 s->active[q] = false;
             }
             fuzz_reap_admin(&e);
+            break;
+        }
+        case RX_COALESCE: {
+            uint8_t on = fin_u8(&in), bufs = fin_u8(&in), rsvd = fin_u8(&in);
+            bool bad = on > 1 || !on != !bufs || rsvd;
+            int st = run(&e, coalesce_cmd(on, bufs, rsvd));
+
+            if (st != (bad ? AINIC_STS_EINVAL : 0)) {
+                fuzz_fail("PORT_CONFIG rx_coalesce %u max_bufs %u rsvd %u: "
+                          "status %d", on, bufs, rsvd, st);
+            }
+            s->coal_ever |= on == 1 && !bad;
+            fuzz_reap_admin(&e);
+            retry(&e, s);       /* turning it off placed what it held */
+            break;
+        }
+        case RX_TCP: {
+            uint8_t how = fin_u8(&in);
+            size_t len = mk_flow_segment(s, inner, how, fin_u16(&in));
+
+            deliver(&e, s, pkt, fuzz_encap(pkt, inner, len));
             break;
         }
         }

@@ -97,6 +97,11 @@ void fuzz_fail(const char *fmt, ...)
 
 void fuzz_dp_up(Env *e, uint64_t without_caps)
 {
+    fuzz_dp_up_caps(e, 0, without_caps);
+}
+
+void fuzz_dp_up_caps(Env *e, uint64_t with_caps, uint64_t without_caps)
+{
     /*
      * One core and guest RAM for the process, zeroed for every input
      * (env_init_on): page faults on fresh allocations cost more than the
@@ -109,7 +114,7 @@ void fuzz_dp_up(Env *e, uint64_t without_caps)
         core = malloc(sizeof(*core));
         mem = malloc(MEM_SIZE);
     }
-    if (env_init_on(e, DP_CAPS & ~without_caps, core, mem) ||
+    if (env_init_on(e, (DP_CAPS | with_caps) & ~without_caps, core, mem) ||
         bring_up(e, 16, 8) != (AINIC_STATUS_READY | AINIC_STATUS_ENABLED)) {
         fuzz_fail("harness: device refused set-up");
     }
@@ -181,15 +186,31 @@ void fuzz_check_cqe(Env *e, uint16_t cq, const struct ainic_cqe *c)
 {
     bool rx = cq & 1;
     uint16_t cflags = le16toh(c->cflags);
-    uint16_t allowed = rx ? AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK : 0;
+    uint16_t allowed = rx ? AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK |
+                            AINIC_CQE_F_COALESCED | AINIC_CQE_F_TSO_IPV6 : 0;
+    uint16_t segs = le16toh(c->gso_segs);
 
     (void)e;
+    /* A merged frame (§7.5): on a good EOP CQE, verified, 2+ segments */
+    if ((cflags & AINIC_CQE_F_COALESCED) &&
+        (c->status || segs < 2 ||
+         (cflags & (AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK)) !=
+         (AINIC_CQE_F_EOP | AINIC_CQE_F_CSUM_OK))) {
+        fuzz_fail("CQ %u: COALESCED CQE cflags 0x%x status %u gso_segs %u",
+                  cq, cflags, c->status, segs);
+    }
+    if (((cflags & AINIC_CQE_F_TSO_IPV6) &&
+         !(cflags & AINIC_CQE_F_COALESCED)) ||
+        (segs && !(cflags & AINIC_CQE_F_COALESCED))) {
+        fuzz_fail("CQ %u: TSO_IPV6 or gso_segs %u without COALESCED", cq,
+                  segs);
+    }
     if (c->qtype != (rx ? AINIC_QTYPE_RXQ : AINIC_QTYPE_TXQ) ||
         le16toh(c->qid) != cq / 2) {
         fuzz_fail("CQ %u: CQE qtype %u qid %u", cq, c->qtype,
                   le16toh(c->qid));
     }
-    if ((c->flags & ~AINIC_CQE_COLOR) || c->rsvd || c->gso_segs ||
+    if ((c->flags & ~AINIC_CQE_COLOR) || c->rsvd ||
         (cflags & ~allowed)) {
         fuzz_fail("CQ %u: CQE flags 0x%x cflags 0x%x rsvd %u gso %u", cq,
                   c->flags, cflags, c->rsvd, le16toh(c->gso_segs));

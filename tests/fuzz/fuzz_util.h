@@ -52,6 +52,8 @@ void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
  * device refuses (a harness bug, not a finding).
  */
 void fuzz_dp_up(Env *e, uint64_t without_caps);
+/* The same with capabilities beyond DP_CAPS (AINIC_CAP_RX_COALESCE) */
+void fuzz_dp_up_caps(Env *e, uint64_t with_caps, uint64_t without_caps);
 /* With AINIC_FUZZ_DEBUG set in the environment: print what an input did */
 void fuzz_debug(Env *e, const char *target);
 /* Fire every armed timer (moderation) */
@@ -116,7 +118,8 @@ enum {
 /* ---- Operations of fuzz_rx ------------------------------------------- */
 /*
  * Set-up byte: bits 1:0 RX queue pairs - 1; bit 2 qp 0 has 256-byte
- * buffers; bit 3 takes RX_CSUM out of the device's capabilities
+ * buffers; bit 3 takes RX_CSUM out of the device's capabilities; bit 4
+ * turns receive coalescing on, bits 7:5 its max_bufs (1 + 3 * value)
  */
 enum {
     RX_RAW,             /* u16 len, bytes: a frame from the fabric as is */
@@ -132,6 +135,10 @@ enum {
     RX_LINK,            /* u8 */
     RX_MASK,            /* u8 vector, u8 masked: INTR_MASK */
     RX_QUEUE,           /* u8 qp, u8 create: Q_DESTROY or Q_CREATE the RXQ */
+    RX_COALESCE,        /* u8 on, u8 max_bufs, u8 rsvd1: PORT_CONFIG (raw) */
+    RX_TCP,             /* u8 how, u16 len: the next TCP segment of a flow,
+                           how: bits 1:0 flow, 2 IPv6, 3 PSH, 4 a sequence
+                           gap, 5 bad checksum, 6 other options, 7 FIN */
     RX_NOPS
 };
 

@@ -395,6 +395,13 @@ static void rx_encap(FuzzOut *o, const uint8_t *f, size_t len, uint16_t pos,
     fout_u8(o, x);
 }
 
+static void rx_tcp(FuzzOut *o, uint8_t how, uint16_t len)
+{
+    fout_u8(o, RX_TCP);
+    fout_u8(o, how);
+    fout_u16(o, len);
+}
+
 static void seeds_rx(void)
 {
     uint8_t f[2048];
@@ -486,6 +493,30 @@ static void seeds_rx(void)
     rx_encap(&o, f, n, 0, 0);
     tx2(&o, RX_REAP, 0, 1);
     save("fuzz_rx", "errors-queues", &o);
+
+    /* Receive coalescing: runs of TCP segments, flows interleaved */
+    memset(&o, 0, sizeof(o));
+    fout_u8(&o, 0x10 | (5 << 5));                   /* on, 16 buffers */
+    tx2(&o, RX_POST, 0, 60);
+    for (i = 0; i < 12; i++) {
+        rx_tcp(&o, (i % 3 == 2) ? 1 : 0, 1000);     /* flow 0, some 1 */
+    }
+    rx_tcp(&o, 0x08, 500);                          /* PSH ends flow 0 */
+    rx_tcp(&o, 0x06, 800);                          /* flow 2 over IPv6 */
+    rx_tcp(&o, 0x06, 800);
+    rx_tcp(&o, 0x12, 300);                          /* a gap in flow 2 */
+    fout_u8(&o, RX_TIME);
+    fout_u32(&o, 0);
+    tx2(&o, RX_REAP, 0, 1);
+    rx_tcp(&o, 0x03, 100);
+    rx_tcp(&o, 0x03, 100);
+    fout_u8(&o, RX_COALESCE);                       /* off: flushes */
+    fout_u8(&o, 0);
+    fout_u8(&o, 0);
+    fout_u8(&o, 0);
+    rx_tcp(&o, 0x03, 100);
+    tx2(&o, RX_REAP, 0, 1);
+    save("fuzz_rx", "coalesce", &o);
 }
 
 /* ---- fuzz_xport ------------------------------------------------------ */

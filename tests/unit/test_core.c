@@ -1610,24 +1610,6 @@ TEST_F(dp, tx_waits_for_link)
     ASSERT_TRUE(reap_cqe(e, 0, &cqe));
 }
 
-/* Encapsulate a frame by transmitting it (loopback through the wire) */
-static size_t encap(Env *e, uint8_t *out, const uint8_t *f, size_t len)
-{
-    unsigned n = e->nwire;
-    struct ainic_cqe cqe;
-
-    tx_post(e, 0, f, len, (TxOpts){ 0 });
-    tx_ring(e, 0);
-    if (e->nwire != n + 1 || n >= WIRE_MAX) {
-        abort();
-    }
-    memcpy(out, wire(e, n), e->wire_len[n]);
-    while (reap_cqe(e, 0, &cqe)) {
-    }
-    cq_release(e, 0);
-    return e->wire_len[n];
-}
-
 TEST_F(dp, rx_single_buffer)
 {
     Env *e = &self->e;

@@ -24,7 +24,7 @@
 #define NODES_MAX       3
 #define LINK_MAX        16384
 #define PAYLOAD         64
-#define XP_CAPS         (DP_CAPS | AINIC_CAP_RELIABLE)
+#define XP_CAPS         (DP_CAPS | AINIC_CAP_RELIABLE | AINIC_CAP_RX_COALESCE)
 #define US              1000ull
 #define MS              1000000ull
 #define RETX_LOG        64
@@ -55,6 +55,9 @@ typedef struct Node {
     unsigned data_dropped;      /* its DATA frames the link lost */
     unsigned data_duplicated;
     unsigned ctrl_in;           /* ACKs and NACKs the link delivered to it */
+    uint8_t rxf[8192];          /* frame being read from several buffers */
+    uint32_t rxf_len;
+    unsigned rx_merged;         /* TCP frames of several segments */
     /* What the node put on the link, before any impairment */
     unsigned rnr_out;           /* NACK RNR */
     unsigned retx_out;          /* DATA marked as a retransmission */
@@ -74,6 +77,7 @@ typedef struct Net {
     LinkPkt q[LINK_MAX];
     unsigned nq;
     uint64_t seq, now, delay_ns, rng;
+    bool tcp;                   /* TCP segments (a byte stream) not UDP */
 } Net;
 
 static Net *g_net;
@@ -170,9 +174,72 @@ static void on_send(Env *e, const void *buf, size_t len)
     }
 }
 
+/* Byte i of the TCP stream from node `from` */
+static uint8_t stream_byte(unsigned from, uint32_t i)
+{
+    return (uint8_t)(((i + 1) * 2654435761u) >> 24) ^ (uint8_t)from;
+}
+
+/* Numbered datagram seq as TCP: PAYLOAD bytes of the stream from `from` */
+static void mk_segment(Net *net, unsigned from, unsigned to, uint32_t seq,
+                       uint8_t *f, size_t *len)
+{
+    unsigned i;
+
+    *len = mk_tcp4(f, PAYLOAD, 4000 + from, 5000 + to, 0x10);
+    memcpy(f, net->n[to].mac, 6);
+    memcpy(f + 6, net->n[from].mac, 6);
+    wr32(f + 38, seq * PAYLOAD);
+    for (i = 0; i < PAYLOAD; i++) {
+        f[54 + i] = stream_byte(from, seq * PAYLOAD + i);
+    }
+    wr16(f + 50, ~ref_fold(pseudo(f, 14, false, 6, 20 + PAYLOAD) +
+                           ref_sum(0, f + 34, 20 + PAYLOAD)));
+}
+
+/*
+ * A TCP frame read back (one segment or merged): it must continue the
+ * stream exactly, byte for byte, with valid headers.
+ */
+static void rx_segment(Node *nd, const uint8_t *f, uint32_t len,
+                       uint16_t cflags, uint16_t segs)
+{
+    unsigned from = rd16(f + 34) - 4000, k;
+    uint32_t plen = len >= 54 ? rd16(f + 16) - 40 : 0;
+    uint32_t off;
+
+    if (len < 54 || from >= NODES_MAX || plen + 54 != len ||
+        plen % PAYLOAD || ref_fold(ref_sum(0, f + 14, 20)) != 0xffff ||
+        !l4_csum_valid(f, 14, 34, false, 6, 20 + plen) ||
+        rd32(f + 38) != nd->rx_next[from] * PAYLOAD) {
+        nd->rx_bad++;
+        return;
+    }
+    off = nd->rx_next[from] * PAYLOAD;
+    for (k = 0; k < plen; k++) {
+        if (f[54 + k] != stream_byte(from, off + k)) {
+            nd->rx_bad++;
+            return;
+        }
+    }
+    if (cflags & AINIC_CQE_F_COALESCED) {
+        if (segs != plen / PAYLOAD) {
+            nd->rx_bad++;
+            return;
+        }
+        nd->rx_merged++;
+    }
+    nd->rx_next[from] += plen / PAYLOAD;
+    nd->rx_ok += plen / PAYLOAD;
+}
+
 static void mk_datagram(Net *net, unsigned from, unsigned to, uint32_t seq,
                         uint8_t *f, size_t *len)
 {
+    if (net->tcp) {
+        mk_segment(net, from, to, seq, f, len);
+        return;
+    }
     *len = mk_udp4(f, PAYLOAD, 4000 + from, 5000 + to);
     memcpy(f, net->n[to].mac, 6);
     memcpy(f + 6, net->n[from].mac, 6);
@@ -222,10 +289,23 @@ static void host_service(Net *net, unsigned i)
     while (reap_cqe(e, 1, &cqe)) {
         const uint8_t *b = rx_buf(e, 0, le16toh(cqe.desc_index));
         unsigned from = b[46];
-        uint32_t seq = rd32(b + 42);
+        uint32_t seq = rd32(b + 42), n = le32toh(cqe.len);
 
         reaped++;
-        if (from < NODES_MAX && seq == nd->rx_next[from]) {
+        if (net->tcp) {
+            if (cqe.status || n > RX_BUF ||
+                nd->rxf_len + n > sizeof(nd->rxf)) {
+                nd->rx_bad++;
+                n = 0;
+            }
+            memcpy(nd->rxf + nd->rxf_len, b, n);
+            nd->rxf_len += n;
+            if (le16toh(cqe.cflags) & AINIC_CQE_F_EOP) {
+                rx_segment(nd, nd->rxf, nd->rxf_len, le16toh(cqe.cflags),
+                           le16toh(cqe.gso_segs));
+                nd->rxf_len = 0;
+            }
+        } else if (from < NODES_MAX && seq == nd->rx_next[from]) {
             nd->rx_next[from]++;
             nd->rx_ok++;
         } else {
@@ -935,6 +1015,30 @@ TEST(truncated_and_unknown_packets_dropped)
     net_free(net);
 }
 
+/* A SYN DATA packet to node @to from the spoofed MAC number @i */
+static void spoofed_syn(Net *net, unsigned to, unsigned i)
+{
+    uint8_t w[AINIC_ENCAP_LEN + 64];
+    uint8_t inner[64];
+    AinicWireHdr h = { 0 };
+    uint8_t spoof[6] = { 0x02, 0, 0, (uint8_t)(i >> 16),
+                         (uint8_t)(i >> 8), (uint8_t)i };
+
+    memset(inner, 0, sizeof(inner));
+    memcpy(inner, net->n[to].mac, 6);
+    memcpy(inner + 6, spoof, 6);
+    inner[46] = 0xff;               /* the host counts it as not ours */
+    memcpy(w + AINIC_ENCAP_LEN, inner, sizeof(inner));
+    h.src_mac = spoof;
+    h.type = AINIC_PKT_DATA;
+    h.flags = AINIC_XH_F_SYN;
+    h.conn_id = 1000 + i;
+    h.psn = 77;
+    h.ack_psn = 77;
+    ainic_wire_encap(w, sizeof(inner), &h);
+    ainic_core_receive(net->n[to].e.core, w, sizeof(w));
+}
+
 TEST(syn_flood_from_spoofed_macs_is_bounded)
 {
     Net *net = net_new(2, 31);
@@ -943,25 +1047,7 @@ TEST(syn_flood_from_spoofed_macs_is_bounded)
     net->n[0].to_send[1] = 20;
     ASSERT_TRUE(net_settle(net, 100 * MS));
     for (i = 0; i < 1000; i++) {
-        uint8_t w[AINIC_ENCAP_LEN + 64];
-        uint8_t inner[64];
-        AinicWireHdr h = { 0 };
-        uint8_t spoof[6] = { 0x02, 0, 0, (uint8_t)(i >> 16),
-                             (uint8_t)(i >> 8), (uint8_t)i };
-
-        memset(inner, 0, sizeof(inner));
-        memcpy(inner, net->n[1].mac, 6);
-        memcpy(inner + 6, spoof, 6);
-        inner[46] = 0xff;               /* the host counts it as not ours */
-        memcpy(w + AINIC_ENCAP_LEN, inner, sizeof(inner));
-        h.src_mac = spoof;
-        h.type = AINIC_PKT_DATA;
-        h.flags = AINIC_XH_F_SYN;
-        h.conn_id = 1000 + i;
-        h.psn = 77;
-        h.ack_psn = 77;
-        ainic_wire_encap(w, sizeof(inner), &h);
-        ainic_core_receive(net->n[1].e.core, w, sizeof(w));
+        spoofed_syn(net, 1, i);
         if (i % 100 == 0) {
             net_run(net, 20 * MS);      /* time passes: idle slots reapable */
         }
@@ -1076,6 +1162,110 @@ TEST(conn_admin_commands)
     ASSERT_TRUE(net_settle(net, 1000 * MS));
     EXPECT_EQ(82u, net->n[1].rx_ok);
     EXPECT_EQ(0u, net->n[1].rx_bad);
+    net_free(net);
+}
+
+/* CONN_CREATE to @mac on node @i: its id, or 0 with the status in *@sts */
+static uint32_t conn_create(Net *net, unsigned i, const uint8_t *mac,
+                            int *sts)
+{
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_CONN_CREATE);
+    struct ainic_admin_comp comp;
+
+    memcpy(c.conn_create.peer_mac, mac, 6);
+    *sts = exec(&net->n[i].e, &c, &comp);
+    return *sts ? 0 : le32toh(comp.result);
+}
+
+TEST(conn_create_pins_against_reaping)
+{
+    Net *net = net_new(2, 47);
+    static const uint8_t quiet[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
+    struct ainic_admin_cmd destroy = mkcmd(AINIC_OP_CONN_DESTROY);
+    struct ainic_conn_info ci;
+    uint32_t id, made = 0, refused0;
+    unsigned i;
+    int sts;
+
+    /* A connection made before any traffic, to a peer that never talks */
+    id = conn_create(net, 1, quiet, &sts);
+    ASSERT_EQ(0, sts);
+    ASSERT_EQ(0, conn_query(&net->n[1].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    /* An on-demand one is not pinned, until CONN_CREATE names it */
+    net->n[0].to_send[1] = 5;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    ASSERT_NE(NULL, conn_to(net, 1, 0));
+    ASSERT_EQ(0, conn_query(&net->n[1].e,
+                            ainic_conn_id(net->n[1].e.core, conn_to(net, 1, 0)),
+                            &ci));
+    EXPECT_EQ(0, ci.flags);
+    /* Spoofed peers fill the table again and again, idle long enough */
+    for (i = 0; i < 3 * AINIC_MAX_CONNS; i++) {
+        spoofed_syn(net, 1, i);
+        net_run(net, AINIC_XPORT_REAP_IDLE_NS);
+    }
+    EXPECT_GT(st(net, 1)->xport_conns_reaped, 0u);
+    /* The pinned one is still there, the idle on-demand one was reaped */
+    ASSERT_EQ(0, conn_query(&net->n[1].e, id, &ci));
+    EXPECT_EQ(0, memcmp(ci.peer_mac, quiet, 6));
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    EXPECT_EQ(NULL, conn_to(net, 1, 0));
+    /* Every slot pinned: CONN_CREATE and a new peer's SYN are refused */
+    for (i = 0; i < AINIC_MAX_CONNS; i++) {
+        uint8_t mac[6] = { 0x02, 0xbb, 0, 0, 0, (uint8_t)i };
+
+        if (conn_create(net, 1, mac, &sts) || sts == AINIC_STS_EEXIST) {
+            made++;
+        }
+    }
+    EXPECT_EQ(AINIC_MAX_CONNS - 1u, made);
+    EXPECT_EQ(AINIC_STS_ENOSPC, sts);
+    refused0 = st(net, 1)->xport_conns_refused;
+    spoofed_syn(net, 1, 0x7777);
+    EXPECT_EQ(refused0 + 1, st(net, 1)->xport_conns_refused);
+    /* CONN_DESTROY frees a pinned slot; a new peer may take it */
+    destroy.conn_destroy.conn_id = htole32(id);
+    ASSERT_EQ(0, run(&net->n[1].e, destroy));
+    spoofed_syn(net, 1, 0x7777);
+    EXPECT_EQ(refused0 + 1, st(net, 1)->xport_conns_refused);
+    net_free(net);
+}
+
+TEST(pinned_connection_restarts_after_error_hold_down)
+{
+    Net *net = net_new(2, 53);
+    struct ainic_conn_info ci;
+    uint32_t id;
+    int sts;
+
+    id = conn_create(net, 0, net->n[1].mac, &sts);
+    ASSERT_EQ(0, sts);
+    net->n[0].to_send[1] = 10;
+    ASSERT_TRUE(net_settle(net, 100 * MS));
+    net->n[0].out.down = true;
+    net->n[0].to_send[1] = 50;
+    net_run(net, 10000 * MS);
+    EXPECT_EQ(1u, st(net, 0)->xport_retry_exhausted);
+    (void)conn_events(net, 0, AINIC_CONN_ERROR);
+    /* After the hold-down: the same slot, IDLE, still pinned, not freed */
+    net_run(net, 2000 * MS);
+    EXPECT_EQ(0u, conn_events(net, 0, AINIC_CONN_FREE));
+    ASSERT_EQ(0, conn_query(&net->n[0].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_IDLE, ci.state);
+    EXPECT_EQ(AINIC_CONN_INFO_F_PINNED, ci.flags);
+    EXPECT_EQ(0u, le32toh(ci.tx_incarnation));
+    EXPECT_EQ(0u, net->n[0].e.core->xport.tx_bytes);
+    /* The peer is back: a new incarnation on the same slot delivers */
+    EXPECT_EQ(50u, st(net, 0)->xport_error_drops);
+    net->n[1].rx_next[0] = net->n[0].tx_seq[1];    /* those 50 are lost */
+    net->n[0].out.down = false;
+    net->n[0].to_send[1] = 10;
+    ASSERT_TRUE(net_settle(net, 2000 * MS));
+    EXPECT_EQ(20u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    ASSERT_EQ(0, conn_query(&net->n[0].e, id, &ci));
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, ci.state);
     net_free(net);
 }
 
@@ -1293,6 +1483,72 @@ TEST(timer_healthy_watchdog_counts_nothing)
     net_run(net, 3 * AINIC_XPORT_WATCHDOG_NS);
     EXPECT_FALSE(net->n[0].e.core->xport.watchdog_on);
     EXPECT_EQ(0u, st(net, 0)->xport_timer_recovered);
+    net_free(net);
+}
+
+/* ---- Receive coalescing with the transport (§7.5, §10.4) -------------- */
+
+static void coalesce_on(Net *net, unsigned i)
+{
+    struct ainic_admin_cmd c = mkcmd(AINIC_OP_PORT_CONFIG);
+
+    c.port_config.valid = htole32(AINIC_PORT_CFG_RX_COALESCE);
+    c.port_config.rx_coalesce = 1;
+    c.port_config.rx_coalesce_max_bufs = 4;
+    if (run(&net->n[i].e, c)) {
+        abort();
+    }
+}
+
+TEST(coalescing_through_loss_and_reorder_every_byte_once_in_order)
+{
+    Net *net = net_new(2, 11);
+    unsigned i;
+
+    net->tcp = true;
+    for (i = 0; i < 2; i++) {
+        coalesce_on(net, i);
+        net->n[i].out = (Impair){ .loss = 0.05, .dup = 0.01, .reorder = 0.02,
+                                  .reorder_ns = 300 * US };
+    }
+    net->n[0].to_send[1] = 3000;
+    net->n[1].to_send[0] = 600;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(3000u, net->n[1].rx_ok);
+    EXPECT_EQ(600u, net->n[0].rx_ok);
+    EXPECT_EQ(0u, net->n[0].rx_bad + net->n[1].rx_bad);
+    ASSERT_GT(net->n[0].data_dropped, 50u);
+    /* Held packets placed together after a repair were merged */
+    EXPECT_GT(net->n[1].rx_merged, 0u);
+    EXPECT_EQ(net->n[1].rx_merged, st(net, 1)->rx_coalesced_frames);
+    EXPECT_GT(st(net, 1)->rx_coalesced_segs,
+              st(net, 1)->rx_coalesced_frames);
+    /* The wire's view: every DATA packet placed counted once */
+    EXPECT_EQ(3000u, st(net, 1)->rx_packets);
+    EXPECT_EQ(3000u, st(net, 1)->xport_rx_pkts);
+    net_free(net);
+}
+
+TEST(coalescing_with_a_slow_receiver_loses_nothing)
+{
+    Net *net = net_new(2, 5);
+    unsigned i;
+
+    net->tcp = true;
+    coalesce_on(net, 1);
+    net->n[0].to_send[1] = 2000;
+    /* The receiver stops posting buffers for a while, then resumes */
+    net->n[1].rx_serve = false;
+    net_run(net, 30 * MS);
+    EXPECT_LT(net->n[1].rx_ok, 2000u);
+    net->n[1].rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(2000u, net->n[1].rx_ok);
+    EXPECT_EQ(0u, net->n[1].rx_bad);
+    EXPECT_GT(net->n[1].rx_merged, 0u);
+    for (i = 0; i < 2; i++) {
+        EXPECT_EQ(0u, st(net, i)->xport_retry_exhausted);
+    }
     net_free(net);
 }
 

@@ -231,6 +231,7 @@ struct ainic_cmd_identify {
 #define AINIC_PORT_CFG_MAC		(1U << 1)
 #define AINIC_PORT_CFG_UNDERLAY_IP	(1U << 2)
 #define AINIC_PORT_CFG_XPORT		(1U << 3)	/* transport policy */
+#define AINIC_PORT_CFG_RX_COALESCE	(1U << 4)	/* needs AINIC_CAP_RX_COALESCE */
 
 /* Transport policy (PORT_CONFIG xport); reset: RELIABLE with the cap */
 enum ainic_xport_policy {
@@ -244,6 +245,9 @@ struct ainic_cmd_port_config {
 	__u8	rsvd[2];
 	__be32	underlay_ip;	/* outer IPv4 source of RAW packets */
 	__le32	xport;		/* enum ainic_xport_policy */
+	__u8	rx_coalesce;	/* 1 on, 0 off (reset: off) */
+	__u8	rx_coalesce_max_bufs; /* on: most RX buffers per frame, >= 1 */
+	__u8	rsvd1[2];	/* MBZ */
 };
 
 /* STATS_GET: the device writes struct ainic_dev_stats to buf_addr */
@@ -313,6 +317,7 @@ enum ainic_conn_state {
 };
 
 /* CONN_QUERY: DMA struct ainic_conn_info of conn_id to buf_addr */
+#define AINIC_CONN_INFO_F_PINNED	(1U << 0)	/* CONN_CREATE: never reaped */
 struct ainic_cmd_conn_query {
 	__le32	conn_id;
 	__le32	buf_len;
@@ -322,7 +327,7 @@ struct ainic_cmd_conn_query {
 struct ainic_conn_info {
 	__le32	conn_id;	/* slot, 1 .. max_conns */
 	__u8	state;		/* enum ainic_conn_state */
-	__u8	rsvd;
+	__u8	flags;		/* AINIC_CONN_INFO_F_* */
 	__u8	peer_mac[6];
 	__le32	tx_incarnation;	/* conn_id of our DATA on the wire */
 	__le32	rx_incarnation;	/* the peer's, 0: none yet */
@@ -499,6 +504,15 @@ struct ainic_dev_stats {
 			__le64	xport_error_drops; /* frames for a failed conn */
 			__le64	xport_malformed; /* bad transport packets */
 			__le64	xport_timer_recovered; /* RTOs the watchdog fired */
+			/* Receive coalescing (§7.5) */
+			__le64	rx_coalesced_frames; /* frames of >= 2 segments */
+			__le64	rx_coalesced_segs; /* segments in them */
+			__le64	rx_coalesce_flush_timer; /* end of a burst */
+			__le64	rx_coalesce_flush_limit; /* segs, bytes, bufs, room */
+			__le64	rx_coalesce_flush_psh;
+			__le64	rx_coalesce_flush_mismatch; /* flow frame not joining */
+			__le64	rx_coalesce_flush_other; /* disable, backlog, evict */
+			/* Reliable transport, continued */
 			__le64	xport_rnr_dropped; /* refused, no RNR (§10.4) */
 		};
 		__le64	words[64];
@@ -574,13 +588,13 @@ struct ainic_rx_desc {
 #define AINIC_CQE_F_EOP			(1U << 0)	/* RX: last buffer */
 #define AINIC_CQE_F_CSUM_OK		(1U << 1)	/* RX: L4 csum verified */
 #define AINIC_CQE_F_COALESCED		(1U << 2)	/* RX: gso_segs valid */
-#define AINIC_CQE_F_TSO_IPV6		(1U << 3)
+#define AINIC_CQE_F_TSO_IPV6		(1U << 3)	/* RX: coalesced TCP/IPv6 */
 struct ainic_cqe {
 	__le32	len;		/* RX: bytes written to this buffer */
 	__le16	desc_index;	/* TX: last descriptor of frame; RX: buffer */
 	__le16	qid;
 	__le16	cflags;		/* AINIC_CQE_F_* */
-	__le16	gso_segs;	/* RX with COALESCED */
+	__le16	gso_segs;	/* RX EOP with COALESCED: segments, >= 2 */
 	__u8	status;		/* enum ainic_status */
 	__u8	qtype;		/* AINIC_QTYPE_TXQ or _RXQ */
 	__u8	rsvd;
@@ -687,7 +701,7 @@ AINIC_ASSERT_SIZE(struct ainic_admin_hdr, 8);
 AINIC_ASSERT_SIZE(struct ainic_admin_cmd, 64);
 AINIC_ASSERT_SIZE(struct ainic_admin_comp, 16);
 AINIC_ASSERT_SIZE(struct ainic_cmd_q_create, 24);
-AINIC_ASSERT_SIZE(struct ainic_cmd_port_config, 24);
+AINIC_ASSERT_SIZE(struct ainic_cmd_port_config, 28);
 AINIC_ASSERT_SIZE(struct ainic_cmd_key_set_master, 40);
 AINIC_ASSERT_SIZE(struct ainic_cmd_sa, 44);
 AINIC_ASSERT_SIZE(struct ainic_cmd_cc, 48);

@@ -63,6 +63,7 @@ static const struct {
 	AINIC_XSTAT(xport_error_drops),
 	AINIC_XSTAT(xport_malformed),
 	AINIC_XSTAT(xport_timer_recovered),
+	AINIC_XSTAT(xport_rnr_dropped),
 	AINIC_CSTAT(rx_coalesced_frames),
 	AINIC_CSTAT(rx_coalesced_segs),
 	AINIC_CSTAT(rx_coalesce_flush_timer),

@@ -237,7 +237,7 @@ struct ainic_txdrop_stats {
  * Device counters of STATS_GET in ethtool -S (ainic_ethtool.c): the
  * transport's and receive coalescing's
  */
-#define AINIC_XPORT_STATS_NUM	32
+#define AINIC_XPORT_STATS_NUM	33
 
 /**
  * struct ainic_net - netdev private area

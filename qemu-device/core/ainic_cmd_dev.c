@@ -208,6 +208,7 @@ uint8_t ainic_op_stats_get(AinicCore *core, const uint8_t *cmd,
     PUT_STAT(rx_coalesce_flush_psh);
     PUT_STAT(rx_coalesce_flush_mismatch);
     PUT_STAT(rx_coalesce_flush_other);
+    PUT_STAT(xport_rnr_dropped);
 #undef PUT_STAT
 
     if (!range_ok(addr, sizeof(st)) ||

@@ -158,6 +158,8 @@ typedef struct AinicStats {
     uint64_t rx_coalesce_flush_timer, rx_coalesce_flush_limit;
     uint64_t rx_coalesce_flush_psh, rx_coalesce_flush_mismatch;
     uint64_t rx_coalesce_flush_other;
+    /* Reliable transport, continued */
+    uint64_t xport_rnr_dropped;
 } AinicStats;
 
 /* Per queue pair counters (STATS_GET, struct ainic_qp_stats) */

@@ -30,7 +30,18 @@
 #define AINIC_XPORT_RTO_MAX_NS     (1000 * 1000000ull)
 #define AINIC_XPORT_RTO_G_NS       (1 * 1000000ull)   /* clock granularity */
 #define AINIC_XPORT_RETRY_LIMIT    12
+/*
+ * RNR back-off (§10.3): the first wait of an episode, doubled for each
+ * probe the receiver refuses again, up to the cap
+ */
 #define AINIC_XPORT_RNR_DELAY_NS   (1 * 1000000ull)
+#define AINIC_XPORT_RNR_MAX_NS     (64 * 1000000ull)
+/*
+ * After an RNR episode the window opens again from this many packets,
+ * doubling with each ACK that advances, so a host that drained a little
+ * is not sent the whole refused tail at once
+ */
+#define AINIC_XPORT_RNR_RAMP       2
 #define AINIC_XPORT_HOLDDOWN_NS    (1000 * 1000000ull)
 /*
  * The retransmit watchdog's period, and how long a deadline may pass
@@ -79,7 +90,23 @@ typedef struct AinicConn {
     uint32_t ack_req_psn;       /* last packet sent with ACK_REQ */
     uint64_t rto_at;            /* 0: no timer */
     uint64_t rto_stuck_until;   /* x-fault: the RTO fires not before */
+    /*
+     * Receiver not ready: back off until rnr_until, then send the oldest
+     * unSACKed packet alone (the probe) until cumulative progress; then
+     * the tail refused before it, [rnr_tail_psn, rnr_tail_end) as sent
+     * before rnr_since, goes again, within a window of rnr_ramp packets
+     * (0: the full window) that doubles with each ACK that advances.
+     */
     uint64_t rnr_until;         /* 0: not backing off */
+    uint64_t rnr_since;         /* the episode's first RNR */
+    uint8_t rnr_shift;          /* back-off doublings since progress */
+    uint8_t rnr_ramp;
+    bool rnr_probing;           /* back-off over: the probe alone may go */
+    bool rnr_probe_sent;
+    bool rnr_tail_due;          /* progress: resend the refused tail */
+    uint32_t rnr_probe_psn;
+    uint32_t rnr_tail_psn;
+    uint32_t rnr_tail_end;
     uint64_t holddown_until;    /* ERROR: when the slot frees */
 
     /* Receive side */
@@ -94,6 +121,17 @@ typedef struct AinicConn {
     bool ts_valid;
     bool nack_sent;             /* NACK SEQ sent for this rcv_nxt */
     bool ack_pending;           /* an ACK could not go out: wire busy */
+    /*
+     * An RNR went out and nothing was placed or held since (one RNR per
+     * episode, §10.4); rnr_refused is the PSN it named
+     */
+    bool rnr_answered;
+    uint32_t rnr_refused;
+    /*
+     * An RNR went out and no DATA was accepted since: once the host has
+     * taken every packet held, an ACK tells the sender (§10.4)
+     */
+    bool rnr_ready_owed;
 
     AinicConnStats st;
 } AinicConn;

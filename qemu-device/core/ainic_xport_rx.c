@@ -2,7 +2,8 @@
  * ainic: the reliable transport's receive side (§10.4): PSN checks, the
  * reorder buffer, placement into host memory in PSN order and exactly
  * once, duplicates, coalesced ACKs with the SACK bitmap, NACK on a gap,
- * RNR when nothing can be held, NO_CONN for an unknown incarnation.
+ * RNR when nothing can be held (once per episode), NO_CONN for an unknown
+ * incarnation.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -58,6 +59,8 @@ static void rx_restart(AinicCore *core, AinicConn *c, uint32_t inc,
     c->rcv_nxt = c->place_nxt = start;
     c->nack_sent = false;
     c->ts_valid = false;
+    c->rnr_answered = false;
+    c->rnr_ready_owed = false;
 }
 
 static uint64_t rx_sack(const AinicConn *c)
@@ -94,15 +97,42 @@ static void rx_ack_now(AinicCore *core, AinicConn *c)
     }
 }
 
-static void rx_nack(AinicCore *core, AinicConn *c, uint32_t psn, int code)
+static bool rx_nack(AinicCore *core, AinicConn *c, uint32_t psn, int code)
 {
-    if (ainic_xport_send_ctrl(core, c->peer, AINIC_PKT_NACK, rx_ts_flag(c),
-                              c->rx_inc, psn, c->rcv_nxt, rx_sack(c),
-                              c->ts_echo, code)) {
-        c->st.nacks_sent++;
-        c->ack_owed = 0;            /* a NACK acknowledges as an ACK does */
-        c->ack_at = 0;
+    if (!ainic_xport_send_ctrl(core, c->peer, AINIC_PKT_NACK, rx_ts_flag(c),
+                               c->rx_inc, psn, c->rcv_nxt, rx_sack(c),
+                               c->ts_echo, code)) {
+        return false;
     }
+    c->st.nacks_sent++;
+    c->ack_owed = 0;                /* a NACK acknowledges as an ACK does */
+    c->ack_at = 0;
+    return true;
+}
+
+/*
+ * No room for psn: one RNR per episode (until something is placed or
+ * held). Later packets of the episode are dropped without one: the
+ * sender backs off on the first and then probes with its oldest unSACKed
+ * packet, a retransmission at or before the PSN refused, which is answered
+ * again if it finds no room either. Without this, each of the 64 packets
+ * of a window drew its own RNR on every round.
+ */
+static void rx_refuse(AinicCore *core, AinicConn *c, const AinicWirePkt *pkt)
+{
+    bool probe = (pkt->flags & AINIC_XH_F_RETX) &&
+                 !ainic_seq_after(pkt->psn, c->rnr_refused);
+
+    if ((!c->rnr_answered || probe) &&
+        rx_nack(core, c, pkt->psn, AINIC_NACK_RNR)) {
+        core->stats.xport_rnr_sent++;
+        c->st.rnr_sent++;
+        c->rnr_answered = true;
+        c->rnr_refused = pkt->psn;
+        c->rnr_ready_owed = true;
+        return;
+    }
+    core->stats.xport_rnr_dropped++;
 }
 
 /* Place held packets, in PSN order, while the host has room */
@@ -120,6 +150,7 @@ static void rx_place(AinicCore *core, AinicConn *c)
         c->st.rx_bytes += c->rb_len[i];
         rb_free(core, c, i);
         c->place_nxt++;
+        c->rnr_answered = false;    /* room again: the episode is over */
     }
 }
 
@@ -173,9 +204,7 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
     if (off >= AINIC_XPORT_RB) {
         if (psn - c->rcv_nxt < AINIC_XPORT_WINDOW) {
             /* In the sender's window, but the host took too little */
-            core->stats.xport_rnr_sent++;
-            c->st.rnr_sent++;
-            rx_nack(core, c, psn, AINIC_NACK_RNR);
+            rx_refuse(core, c, pkt);
         } else {
             core->stats.xport_out_of_window++;
         }
@@ -205,9 +234,7 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
             copy = malloc(ilen);
         }
         if (!copy) {
-            core->stats.xport_rnr_sent++;
-            c->st.rnr_sent++;
-            rx_nack(core, c, psn, AINIC_NACK_RNR);
+            rx_refuse(core, c, pkt);
             return;
         }
         memcpy(copy, inner, ilen);
@@ -219,6 +246,8 @@ void ainic_xport_rx_data(AinicCore *core, const AinicWirePkt *pkt)
             c->st.ooo_buffered++;
         }
     }
+    c->rnr_answered = false;        /* placed or held: the episode is over */
+    c->rnr_ready_owed = false;      /* the sender is sending again */
     /* The cumulative point moves over every packet now held */
     while (c->rcv_nxt - c->place_nxt < AINIC_XPORT_RB &&
            c->rb[c->rcv_nxt % AINIC_XPORT_RB]) {
@@ -266,8 +295,20 @@ void ainic_xport_drain(AinicCore *core)
     for (i = 0; i < AINIC_MAX_CONNS; i++) {
         AinicConn *c = &core->xport.conn[i];
 
-        if (c->state != AINIC_CONN_FREE && c->place_nxt != c->rcv_nxt) {
-            rx_place(core, c);
+        if (c->state == AINIC_CONN_FREE || c->place_nxt == c->rcv_nxt) {
+            continue;
+        }
+        rx_place(core, c);
+        /*
+         * After an RNR the host took every packet held: there is room for
+         * a whole window, and an ACK says so now, so the sender need not
+         * wait out its back-off (it probes on it). Not before: a host
+         * that takes one packet at a time would draw a probe, and a
+         * refused window, for each.
+         */
+        if (c->rnr_ready_owed && c->place_nxt == c->rcv_nxt) {
+            c->rnr_ready_owed = false;
+            rx_ack_now(core, c);
         }
     }
 }

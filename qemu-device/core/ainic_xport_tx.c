@@ -3,7 +3,7 @@
  * frames, device copies by PSN, the window, ACK and SACK processing, RTT
  * estimation (RFC 6298), selective retransmission on NACK and SACK holes,
  * the retransmission timeout with backoff and retry limit, RNR back-off
- * and new incarnations.
+ * with a probe, and new incarnations.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -29,6 +29,29 @@ static void tx_free(AinicCore *core, AinicTxPkt *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* No RNR episode: the back-off starts from its first value again */
+static void tx_rnr_clear(AinicConn *c)
+{
+    c->rnr_until = 0;
+    c->rnr_shift = 0;
+    c->rnr_probing = false;
+    c->rnr_probe_sent = false;
+    c->rnr_tail_due = false;
+    c->rnr_ramp = 0;
+}
+
+/* Packets that may be outstanding: fewer while reopening after an RNR */
+static uint32_t tx_window(const AinicConn *c)
+{
+    return c->rnr_ramp ? c->rnr_ramp : AINIC_XPORT_WINDOW;
+}
+
+/* In an RNR episode: backing off, or probing */
+static bool tx_rnr_waiting(const AinicConn *c)
+{
+    return c->rnr_until || c->rnr_probing;
+}
+
 bool ainic_xport_tx_busy(const AinicConn *c)
 {
     return c->snd_una != c->snd_end;
@@ -43,7 +66,7 @@ void ainic_xport_tx_clear(AinicCore *core, AinicConn *c)
     }
     c->snd_una = c->snd_nxt = c->snd_end;
     c->rto_at = 0;
-    c->rnr_until = 0;
+    tx_rnr_clear(c);
 }
 
 /*
@@ -132,6 +155,15 @@ static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
         flags |= AINIC_XH_F_ACK_REQ;
         c->ack_req_psn = psn;
     }
+    /*
+     * After an RNR the window waits for each ACK: the probe, and the last
+     * packet a reopening window allows, ask for it at once
+     */
+    if (c->rnr_probing ||
+        (c->rnr_ramp && psn - c->snd_una + 1 >= c->rnr_ramp)) {
+        flags |= AINIC_XH_F_ACK_REQ;
+        c->ack_req_psn = psn;
+    }
     ainic_wire_restamp(p->frame, flags, c->tx_inc, psn,
                        syn ? c->start_psn : 0, (uint32_t)now);
     /* A link that is down loses the packet: the RTO sends it again */
@@ -156,14 +188,85 @@ static bool tx_transmit(AinicCore *core, AinicConn *c, uint32_t psn,
     return true;
 }
 
+static void tx_count_retx(AinicCore *core, AinicConn *c)
+{
+    core->stats.xport_retx_fast++;
+    c->st.retx_fast++;
+}
+
+/*
+ * RNR back-off over: the oldest unSACKed packet goes alone, and nothing
+ * else until it is acknowledged (or refused again). With nothing
+ * unSACKed left there is nothing to probe with: the episode ends.
+ */
+static void tx_rnr_probe(AinicCore *core, AinicConn *c)
+{
+    uint32_t psn;
+
+    for (psn = c->snd_una; psn != c->snd_nxt && tx_slot(c, psn)->sacked;
+         psn++) {
+        continue;
+    }
+    if (psn == c->snd_nxt) {
+        c->rnr_probing = false;
+        return;
+    }
+    if (tx_transmit(core, c, psn, true)) {
+        c->rnr_probe_sent = true;
+        c->rnr_probe_psn = psn;
+        tx_count_retx(core, c);
+    }
+}
+
+/*
+ * The probe was acknowledged: what was refused after it goes again now,
+ * not on a timeout: every packet of the tail not SACKed and last sent
+ * before the episode's first RNR, as far as the reopening window allows.
+ * Resumes where the window or a busy wire stopped it.
+ */
+static bool tx_rnr_tail(AinicCore *core, AinicConn *c)
+{
+    uint32_t psn = c->rnr_tail_psn;
+
+    if (ainic_seq_before(psn, c->snd_una)) {
+        psn = c->snd_una;
+    }
+    for (; ainic_seq_before(psn, c->rnr_tail_end); psn++) {
+        AinicTxPkt *p = tx_slot(c, psn);
+
+        if (p->sacked || !p->sent || p->sent_ns > c->rnr_since) {
+            continue;
+        }
+        if (psn - c->snd_una >= tx_window(c) ||
+            !tx_transmit(core, c, psn, true)) {
+            c->rnr_tail_psn = psn;
+            return false;
+        }
+        tx_count_retx(core, c);
+    }
+    c->rnr_tail_due = false;
+    return true;
+}
+
 /* Send staged packets while the window allows */
 static void tx_pump(AinicCore *core, AinicConn *c)
 {
     if (c->state == AINIC_CONN_ERROR || c->rnr_until) {
         return;
     }
+    if (c->rnr_probing) {
+        if (!c->rnr_probe_sent) {
+            tx_rnr_probe(core, c);
+        }
+        if (c->rnr_probing) {
+            return;
+        }
+    }
+    if (c->rnr_tail_due && !tx_rnr_tail(core, c)) {
+        return;                     /* the rest on an ACK or the wire */
+    }
     while (c->snd_nxt != c->snd_end &&
-           c->snd_nxt - c->snd_una < AINIC_XPORT_WINDOW &&
+           c->snd_nxt - c->snd_una < tx_window(c) &&
            tx_transmit(core, c, c->snd_nxt, false)) {
         c->snd_nxt++;
     }
@@ -198,7 +301,7 @@ static void tx_new_incarnation(AinicCore *core, AinicConn *c)
     c->retries = 0;
     c->rto_ns = c->rto_base_ns;
     c->rto_at = 0;
-    c->rnr_until = 0;
+    tx_rnr_clear(c);
     for (i = 0; i < AINIC_XPORT_TXRING; i++) {
         c->tx[i].sacked = false;
     }
@@ -296,9 +399,50 @@ static void tx_retransmit_holes(AinicCore *core, AinicConn *c, uint32_t end,
         if (!tx_transmit(core, c, psn, true)) {
             break;
         }
-        core->stats.xport_retx_fast++;
-        c->st.retx_fast++;
+        tx_count_retx(core, c);
     }
+}
+
+/*
+ * NACK RNR: the peer had no room for psn. Back off (nothing is sent) for
+ * the current delay, which doubles, up to the cap, for every probe the
+ * peer refuses again (an RNR at or before the probe's PSN); only
+ * cumulative progress resets it. An RNR while backing off already
+ * changes nothing. RNR never counts toward the retry limit, but the RTO
+ * is armed beyond the back-off for a probe the wire loses.
+ */
+static void tx_rnr(AinicCore *core, AinicConn *c, uint32_t psn,
+                   uint64_t now)
+{
+    uint64_t delay;
+
+    core->stats.xport_rnr_rcvd++;
+    c->st.rnr_rcvd++;
+    if (c->rnr_until) {
+        return;
+    }
+    if (c->rnr_probing) {
+        if (c->rnr_probe_sent && !ainic_seq_after(psn, c->rnr_probe_psn) &&
+            (AINIC_XPORT_RNR_DELAY_NS << c->rnr_shift) <
+            AINIC_XPORT_RNR_MAX_NS) {
+            c->rnr_shift++;         /* the probe was refused */
+        }
+    } else {
+        /* A new episode: the refused tail ends at what was sent so far */
+        c->rnr_since = now;
+        c->rnr_tail_end = c->snd_nxt;
+        c->rnr_tail_psn = c->snd_una;
+    }
+    c->rnr_probing = false;
+    c->rnr_probe_sent = false;
+    c->rnr_tail_due = false;
+    delay = AINIC_XPORT_RNR_DELAY_NS << c->rnr_shift;
+    if (delay > AINIC_XPORT_RNR_MAX_NS) {
+        delay = AINIC_XPORT_RNR_MAX_NS;
+    }
+    c->rnr_until = now + delay;
+    tx_arm_rto(core, c, now, c->rnr_until + c->rto_ns);
+    ainic_xport_due(core, c->rnr_until);
 }
 
 void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
@@ -380,6 +524,24 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
         if (c->snd_una != c->snd_nxt) {
             tx_arm_rto(core, c, now, now + c->rto_ns);
         }
+        if (c->rnr_ramp) {
+            c->rnr_ramp = c->rnr_ramp * 2u < AINIC_XPORT_WINDOW ?
+                          c->rnr_ramp * 2u : 0;
+        }
+        if (tx_rnr_waiting(c)) {
+            /* The peer took the probe (or more): the episode is over */
+            c->rnr_until = 0;
+            c->rnr_probing = false;
+            c->rnr_tail_due = true;
+            c->rnr_ramp = AINIC_XPORT_RNR_RAMP;
+        }
+        c->rnr_shift = 0;
+    }
+    if (!code && c->rnr_until) {
+        /* The peer has room again (its ready ACK): probe now */
+        c->rnr_until = 0;
+        c->rnr_probing = true;
+        c->rnr_probe_sent = false;
     }
     switch (code) {
     case 0:
@@ -390,14 +552,12 @@ void ainic_xport_rx_ack(AinicCore *core, const AinicWirePkt *pkt)
                 end = pkt->psn + 1;
             }
         }
-        tx_retransmit_holes(core, c, end, now);
+        if (!tx_rnr_waiting(c)) {
+            tx_retransmit_holes(core, c, end, now);
+        }
         break;
     case AINIC_NACK_RNR:
-        core->stats.xport_rnr_rcvd++;
-        c->st.rnr_rcvd++;
-        c->rnr_until = now + AINIC_XPORT_RNR_DELAY_NS;
-        tx_arm_rto(core, c, now, c->rnr_until + c->rto_ns);
-        ainic_xport_due(core, c->rnr_until);
+        tx_rnr(core, c, pkt->psn, now);
         break;
     default:
         core->stats.xport_malformed++;
@@ -423,25 +583,15 @@ static void tx_fail(AinicCore *core, AinicConn *c, uint64_t now)
 
 void ainic_xport_tx_timers(AinicCore *core, AinicConn *c, uint64_t now)
 {
-    uint32_t psn;
-
     if (c->rnr_until) {
         if (now < c->rnr_until) {
             ainic_xport_due(core, c->rnr_until);
             return;
         }
-        /* Back-off over: what the peer had no room for goes again */
+        /* Back-off over: the probe (or the wire resuming sends it) */
         c->rnr_until = 0;
-        for (psn = c->snd_una; psn != c->snd_nxt; psn++) {
-            if (tx_slot(c, psn)->sacked) {
-                continue;
-            }
-            if (!tx_transmit(core, c, psn, true)) {
-                break;
-            }
-            core->stats.xport_retx_fast++;
-            c->st.retx_fast++;
-        }
+        c->rnr_probing = true;
+        c->rnr_probe_sent = false;
         tx_pump(core, c);
     }
     if (!c->rto_at || c->snd_una == c->snd_nxt) {
@@ -479,6 +629,11 @@ void ainic_xport_tx_timeout(AinicCore *core, AinicConn *c, uint64_t now)
     if (psn != c->snd_nxt && tx_transmit(core, c, psn, true)) {
         core->stats.xport_retx_timeout++;
         c->st.retx_timeout++;
+        if (c->rnr_probing) {
+            /* The probe, lost or never sent: this copy is the probe now */
+            c->rnr_probe_sent = true;
+            c->rnr_probe_psn = psn;
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 #define XP_CAPS         (DP_CAPS | AINIC_CAP_RELIABLE | AINIC_CAP_RX_COALESCE)
 #define US              1000ull
 #define MS              1000000ull
+#define RETX_LOG        64
 
 typedef struct Impair {
     double loss;                /* probability per frame */
@@ -48,6 +49,8 @@ typedef struct Node {
     unsigned rx_ok, rx_bad;
     unsigned tx_posted, tx_done;
     bool rx_serve;              /* the host posts RX buffers */
+    uint64_t rx_pace_ns;        /* a slow host: one buffer per this, 0: all */
+    uint64_t rx_post_at;        /* ... the next one not before */
     unsigned rx_posted;
     unsigned data_dropped;      /* its DATA frames the link lost */
     unsigned data_duplicated;
@@ -55,6 +58,10 @@ typedef struct Node {
     uint8_t rxf[8192];          /* frame being read from several buffers */
     uint32_t rxf_len;
     unsigned rx_merged;         /* TCP frames of several segments */
+    /* What the node put on the link, before any impairment */
+    unsigned rnr_out;           /* NACK RNR */
+    unsigned retx_out;          /* DATA marked as a retransmission */
+    uint64_t retx_at[RETX_LOG]; /* when, the first RETX_LOG of them */
 } Node;
 
 typedef struct LinkPkt {
@@ -129,6 +136,18 @@ static void on_send(Env *e, const void *buf, size_t len)
 
     if (dst < 0) {
         return;                 /* broadcast or nobody: not modelled */
+    }
+    if (type == AINIC_PKT_NACK &&
+        len >= AINIC_ENCAP_LEN + sizeof(struct ainic_nack) &&
+        f[AINIC_ENCAP_LEN + offsetof(struct ainic_nack, code)] ==
+        AINIC_NACK_RNR) {
+        src->rnr_out++;
+    }
+    if (data && (f[42 + offsetof(struct ainic_xport_hdr, flags)] & AINIC_XH_F_RETX)) {
+        if (src->retx_out < RETX_LOG) {
+            src->retx_at[src->retx_out] = net->now;
+        }
+        src->retx_out++;
     }
     if (src->out.down || (src->out.drop_ctrl && !data)) {
         src->data_dropped += data;
@@ -299,7 +318,12 @@ static void host_service(Net *net, unsigned i)
     }
     nd->rx_posted -= reaped;
     /* At most 16 buffers out: rx_buf() has 16 per queue */
-    if (nd->rx_serve && nd->rx_posted < 16) {
+    if (nd->rx_serve && nd->rx_pace_ns && nd->rx_posted < 16 &&
+        net->now >= nd->rx_post_at) {
+        rx_post(e, 0, 1);
+        nd->rx_posted++;
+        nd->rx_post_at = net->now + nd->rx_pace_ns;
+    } else if (nd->rx_serve && !nd->rx_pace_ns && nd->rx_posted < 16) {
         rx_post(e, 0, 16 - nd->rx_posted);
         nd->rx_posted = 16;
     }
@@ -616,13 +640,273 @@ TEST(slow_receiver_held_packets_placed_on_rx_doorbell)
     net_run(net, 200 * MS);
     EXPECT_EQ(16u, net->n[1].rx_ok);
     EXPECT_GT(st(net, 1)->xport_ooo_buffered + st(net, 1)->xport_rnr_sent, 0u);
-    fprintf(stderr, "DBG rnr %lu held %u\n", (unsigned long)st(net, 1)->xport_rnr_sent, conn_to(net, 1, 0)->rcv_nxt - conn_to(net, 1, 0)->place_nxt);
     net->n[1].rx_serve = true;
     ASSERT_TRUE(net_settle(net, 20000 * MS));
     EXPECT_EQ(600u, net->n[1].rx_ok);
     EXPECT_EQ(0u, net->n[1].rx_bad);
     EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
     net_free(net);
+}
+
+/* The RNR back-off of round k (0: the first of an episode), spec §10.3 */
+static uint64_t rnr_delay(unsigned k)
+{
+    uint64_t d = AINIC_XPORT_RNR_DELAY_NS;
+
+    while (k-- && d < AINIC_XPORT_RNR_MAX_NS) {
+        d *= 2;
+    }
+    return d < AINIC_XPORT_RNR_MAX_NS ? d : AINIC_XPORT_RNR_MAX_NS;
+}
+
+/* Back-off rounds that fit in a stall of ns: each one ends with a probe */
+static unsigned rnr_rounds(uint64_t ns)
+{
+    uint64_t t = 0;
+    unsigned k = 0;
+
+    while (t + rnr_delay(k) <= ns) {
+        t += rnr_delay(k++);
+    }
+    return k;
+}
+
+/*
+ * No RNR storm: the receiving host takes nothing for 300 ms while 600
+ * datagrams wait. The receiver answers RNR once per episode, the sender
+ * backs off (1 ms doubling to the cap) and then probes with one packet:
+ * on the link, about one RNR and one retransmission per round the stall
+ * allows, not one per packet of the window. When the host serves again
+ * and has taken what the receiver held, the receiver's ACK ends the
+ * sender's back-off: the probe goes at once, not when the back-off (64 ms
+ * by now) would have ended; the refused tail follows (no timeout), and
+ * every datagram arrives once and in order.
+ */
+TEST(slow_receiver_rnr_once_per_backoff_round)
+{
+    const uint64_t stall = 300 * MS;
+    Net *net = net_new(2, 71);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned rounds = rnr_rounds(stall), rnr_stall, retx_stall, k;
+    uint64_t served, next_probe;
+
+    rx->rx_serve = false;
+    tx->to_send[1] = 600;
+    net_run(net, stall);
+    rnr_stall = rx->rnr_out;
+    retx_stall = tx->retx_out;
+    TH_LOG("stall %llu ms (%u back-off rounds): RNR sent %u, retransmitted %u",
+           (unsigned long long)(stall / MS), rounds, rnr_stall, retx_stall);
+    EXPECT_EQ(16u, rx->rx_ok);              /* the buffers posted at start */
+    /* One RNR to start, one per refused probe; 1 of slack */
+    ASSERT_GT(rnr_stall, 0u);
+    EXPECT_LE(rnr_stall, rounds + 2);
+    /* One probe per round: no window resent */
+    EXPECT_GE(retx_stall, rounds - 1);
+    EXPECT_LE(retx_stall, rounds + 1);
+    /* The probes' spacing: each back-off twice the last, to the cap */
+    for (k = 1; k < retx_stall && k <= rounds && k < RETX_LOG; k++) {
+        uint64_t gap = tx->retx_at[k] - tx->retx_at[k - 1];
+
+        EXPECT_GE(gap, rnr_delay(k));
+        EXPECT_LE(gap, rnr_delay(k) + MS);
+    }
+    /* The sender's own count agrees with the link */
+    EXPECT_EQ(rnr_stall, st(net, 0)->xport_rnr_rcvd);
+    EXPECT_GT(st(net, 1)->xport_rnr_dropped, 0u);
+    /* The back-off would end well after the host is back */
+    ASSERT_GT(retx_stall, 0u);
+    ASSERT_LT(retx_stall, (unsigned)RETX_LOG);
+    next_probe = tx->retx_at[retx_stall - 1] + rnr_delay(retx_stall);
+    ASSERT_GT(next_probe, net->now + 2 * AINIC_XPORT_RNR_DELAY_NS);
+    rx->rx_serve = true;
+    served = net->now;
+    while (tx->retx_out == retx_stall && net->now < served + 100 * MS) {
+        net_run(net, 10 * US);
+    }
+    ASSERT_GT(tx->retx_out, retx_stall);
+    TH_LOG("host back: probed %llu us later (the back-off had %llu ms left)",
+           (unsigned long long)((tx->retx_at[retx_stall] - served) / US),
+           (unsigned long long)((next_probe - served) / MS));
+    EXPECT_LT(tx->retx_at[retx_stall], served + AINIC_XPORT_RNR_DELAY_NS);
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(600u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    TH_LOG("in all: RNR sent %u, retransmitted %u, dropped without RNR %llu",
+           rx->rnr_out, tx->retx_out,
+           (unsigned long long)st(net, 1)->xport_rnr_dropped);
+    /* The refused tail went again on the probe's ACK, not on a timeout */
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    EXPECT_EQ(rx->rnr_out, st(net, 1)->xport_rnr_sent);
+    EXPECT_EQ(AINIC_CONN_ESTABLISHED, conn_to(net, 0, 1)->state);
+    net_free(net);
+}
+
+/*
+ * A probe the wire loses is a loss like any other: no RNR comes back, so
+ * the RTO armed beyond the back-off sends it again (an RTO later, not
+ * after the doubled back-off a refusal would have cost), the receiver
+ * (still stalled) refuses that copy with an RNR, and nothing is lost when
+ * the host comes back.
+ */
+TEST(slow_receiver_lost_probe_caught_by_rto)
+{
+    const unsigned refused = 4;             /* probes refused before */
+    Net *net = net_new(2, 73);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    uint64_t gap;
+    unsigned rnr, retx;
+
+    rx->rx_serve = false;
+    tx->to_send[1] = 200;
+    while (rx->rnr_out < 1 + refused && net->now < 200 * MS) {
+        net_run(net, 100 * US);
+    }
+    ASSERT_EQ(1 + refused, rx->rnr_out);
+    ASSERT_EQ(refused, tx->retx_out);
+    rnr = rx->rnr_out;
+    retx = tx->retx_out;
+    tx->out.burst = 1;                      /* the next DATA: the probe */
+    while (tx->retx_out < retx + 2 && net->now < 400 * MS) {
+        net_run(net, 100 * US);
+    }
+    ASSERT_EQ(retx + 2, tx->retx_out);      /* the probe, then its copy */
+    EXPECT_EQ(1u, tx->data_dropped);
+    gap = tx->retx_at[retx + 1] - tx->retx_at[retx];
+    TH_LOG("probe lost: sent again %llu us later",
+           (unsigned long long)(gap / US));
+    EXPECT_GE(gap, AINIC_XPORT_RTO_MIN_NS);
+    EXPECT_LT(gap, rnr_delay(refused + 1));
+    net_run(net, MS);
+    EXPECT_EQ(rnr + 1, rx->rnr_out);        /* that copy was refused too */
+    rx->rx_serve = true;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    EXPECT_EQ(200u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_EQ(1u, tx->data_dropped);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+/*
+ * A host that drains slowly (one RX buffer every 500 us) rather than not
+ * at all: each time it takes a packet the RNR episode ends, so a round
+ * costs one RNR, the probe, and the reopening window's first packets,
+ * never the whole refused tail. The transfer still goes at the host's
+ * pace, and every datagram arrives once and in order.
+ */
+TEST(slow_draining_receiver_paced_not_flooded)
+{
+    const unsigned n = 300, posted = 16;
+    const uint64_t pace = 500 * US;
+    Net *net = net_new(2, 79);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    uint64_t t0, took, floor_ns, rounds;
+
+    rx->rx_pace_ns = pace;
+    tx->to_send[1] = n;
+    t0 = net->now;
+    ASSERT_TRUE(net_settle(net, 20000 * MS));
+    took = net->now - t0;
+    TH_LOG("%u datagrams to a host taking one per %llu us: %llu ms, RNR sent %u, retransmitted %u",
+           n, (unsigned long long)(pace / US),
+           (unsigned long long)(took / MS), rx->rnr_out, tx->retx_out);
+    EXPECT_EQ(n, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    /* At the host's pace: the buffers it posted at start, then one a pace */
+    floor_ns = (n - posted) * pace;
+    EXPECT_GE(took + MS, floor_ns);         /* net_settle's 1 ms steps */
+    EXPECT_LE(took, floor_ns + floor_ns / 20 + 5 * MS);
+    /* At most one RNR per back-off round, of at least the first delay */
+    rounds = took / AINIC_XPORT_RNR_DELAY_NS + 1;
+    EXPECT_GT(rx->rnr_out, 0u);
+    EXPECT_LE(rx->rnr_out, rounds);
+    /* Fewer retransmissions than datagrams: no window resent wholesale */
+    EXPECT_LE(tx->retx_out, n);
+    EXPECT_LE(tx->retx_out, rounds * (1 + AINIC_XPORT_RNR_RAMP));
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+/*
+ * A host that takes its RX ring in bursts (one service every 100 us, as a
+ * polled driver might): episodes start and end while packets, ACKs and
+ * RNRs are in flight, the sender ending one on an ACK and starting the
+ * next on an RNR at the same instant. On a link that loses nothing every
+ * refused packet must go again on the RNR path (probe, tail), none wait
+ * for a timeout; and a receiver's episode ends only when its host takes
+ * something, so at most one RNR per burst (and one per refused probe).
+ */
+TEST(bursty_receiver_needs_no_timeout)
+{
+    const unsigned n = 2000;
+    const uint64_t period = 100 * US;
+    Net *net = net_new(2, 5);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned bursts = 0;
+
+    tx->to_send[1] = n;
+    while (rx->rx_ok < n && bursts < 100000) {
+        rx->rx_serve = false;
+        net_run(net, period);
+        rx->rx_serve = true;
+        net_run(net, 20 * US);              /* one host service */
+        bursts++;
+    }
+    net_run(net, 10 * MS);
+    TH_LOG("%u datagrams in %u bursts: RNR sent %u, retransmitted %u",
+           n, bursts, rx->rnr_out, tx->retx_out);
+    EXPECT_EQ(n, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_EQ(0u, st(net, 0)->xport_retx_timeout);
+    EXPECT_LE(rx->rnr_out, bursts + 1);
+    EXPECT_EQ(rx->rnr_out, st(net, 0)->xport_rnr_rcvd);
+    net_free(net);
+}
+
+/*
+ * The RNR path on a lossy link: probes, tails, RNRs and ACKs are lost,
+ * duplicated and reordered like everything else, while the host first
+ * takes nothing, then drains slowly. Nothing may be lost, duplicated or
+ * reordered, and no connection may fail.
+ */
+static void slow_lossy(struct __test_metadata *_metadata, uint64_t seed)
+{
+    Net *net = net_new(2, seed);
+    Node *tx = &net->n[0], *rx = &net->n[1];
+    unsigned i;
+
+    for (i = 0; i < 2; i++) {
+        net->n[i].out = (Impair){ .loss = 0.05, .dup = 0.01, .reorder = 0.01,
+                                  .reorder_ns = 300 * US };
+    }
+    rx->rx_serve = false;
+    tx->to_send[1] = 400;
+    net_run(net, 100 * MS);
+    rx->rx_serve = true;
+    rx->rx_pace_ns = 200 * US;
+    net_run(net, 50 * MS);
+    rx->rx_pace_ns = 0;
+    if (!net_settle(net, 20000 * MS) || rx->rx_ok != 400 || rx->rx_bad) {
+        TH_LOG("seed %llu", (unsigned long long)seed);
+    }
+    EXPECT_EQ(400u, rx->rx_ok);
+    EXPECT_EQ(0u, rx->rx_bad);
+    EXPECT_GT(rx->rnr_out, 0u);
+    EXPECT_GT(tx->data_dropped, 0u);
+    EXPECT_EQ(0u, st(net, 0)->xport_retry_exhausted);
+    net_free(net);
+}
+
+TEST(slow_receiver_on_a_lossy_link)
+{
+    uint64_t seed;
+
+    for (seed = 1; seed <= 40; seed++) {
+        slow_lossy(_metadata, seed);
+    }
 }
 
 TEST(peer_gone_retry_limit_error_event)

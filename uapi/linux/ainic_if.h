@@ -512,6 +512,8 @@ struct ainic_dev_stats {
 			__le64	rx_coalesce_flush_psh;
 			__le64	rx_coalesce_flush_mismatch; /* flow frame not joining */
 			__le64	rx_coalesce_flush_other; /* disable, backlog, evict */
+			/* Reliable transport, continued */
+			__le64	xport_rnr_dropped; /* refused, no RNR (§10.4) */
 		};
 		__le64	words[64];
 	};

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # MEM_GROWTH_PKTS packets (1,000,000 unless told; scripts/check sends
-# 250,000, the debug lane 10,000) through every TX queue (kernel pktgen, one queue at a
-# time, many UDP flows so that the receiver spreads them over its RX
-# queues) and memory does not grow: slab usage after the run is within a
+# 250,000, the debug lane 10,000) through every TX queue (kernel pktgen,
+# one queue at a time, many UDP flows so that the receiver spreads them
+# over its RX queues) and memory does not grow: slab usage after the run is within a
 # small margin of before, once the driver had a first run to fill its
 # caches. Needs the drivers/net layout (scripts/vm-run --remote-netns).
 

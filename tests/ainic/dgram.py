@@ -6,7 +6,11 @@ stream whose sha256 both ends compute.
   dgram.py recv PORT COUNT TIMEOUT   prints JSON {received, lost, dup, ooo}
   dgram.py send ADDR PORT COUNT PPS  sends COUNT datagrams, numbered 0..
   dgram.py sink PORT                 prints JSON {bytes, sha256} of a stream
-  dgram.py source ADDR PORT MB       sends MB MiB, prints the same JSON
+  dgram.py source ADDR PORT MB [SEED]
+                                     sends MB MiB, prints the same JSON;
+                                     with SEED the bytes are SEED's, so
+  dgram.py expect MB SEED            on another machine prints the JSON
+                                     the sink must print for them
 
 The receiver counts each number it sees: a number seen again is a
 duplicate, one lower than the highest seen so far arrived out of order,
@@ -17,6 +21,7 @@ passed without a datagram) is lost.
 import hashlib
 import json
 import os
+import random
 import socket
 import struct
 import sys
@@ -86,12 +91,22 @@ def sink(port):
     print(json.dumps({"bytes": n, "sha256": h.hexdigest()}))
 
 
-def source(addr, port, mb):
-    block = bytearray(os.urandom(1 << 20))
+def blocks(mb, seed):
+    """The stream, MiB by MiB: random bytes (SEED's if given), each MiB
+    stamped with its index so that no two are alike."""
+    if seed is None:
+        block = bytearray(os.urandom(1 << 20))
+    else:
+        block = bytearray(random.Random(seed).randbytes(1 << 20))
+    for i in range(mb):
+        block[0:4] = struct.pack("!I", i)
+        yield block
+
+
+def source(addr, port, mb, seed=None):
     s = socket.create_connection((addr, port), timeout=60)
     h = hashlib.sha256()
-    for i in range(mb):
-        block[0:4] = struct.pack("!I", i)   # no two MiB alike
+    for block in blocks(mb, seed):
         h.update(block)
         s.sendall(block)
     s.shutdown(socket.SHUT_WR)
@@ -99,11 +114,21 @@ def source(addr, port, mb):
     print(json.dumps({"bytes": mb << 20, "sha256": h.hexdigest()}))
 
 
+def expect(mb, seed):
+    h = hashlib.sha256()
+    for block in blocks(mb, seed):
+        h.update(block)
+    print(json.dumps({"bytes": mb << 20, "sha256": h.hexdigest()}))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "sink":
         sink(int(sys.argv[2]))
-    elif len(sys.argv) == 5 and sys.argv[1] == "source":
-        source(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) in (5, 6) and sys.argv[1] == "source":
+        source(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]) if len(sys.argv) == 6 else None)
+    elif len(sys.argv) == 4 and sys.argv[1] == "expect":
+        expect(int(sys.argv[2]), int(sys.argv[3]))
     elif len(sys.argv) == 5 and sys.argv[1] == "recv":
         recv(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
     elif len(sys.argv) == 6 and sys.argv[1] == "send":
